@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+// image-verifier: decides whether a container image may pass a deployment gate.
+// Layering (see docs/ARCHITECTURE.md): C shims -> primitives/value types -> access/verification/scanning -> ImageGate -> CLI.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "image-verifier",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ImageGate", targets: ["ImageGate"]),
+        .executable(name: "verify-image", targets: ["verify-image"]),
+        .executable(name: "verify-image-bench", targets: ["verify-image-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Layer 0: system libraries.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Layer 1.
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "OCIImage", dependencies: [], swiftSettings: swiftSettings),
+        .target(name: "GateVerdict", dependencies: [], swiftSettings: swiftSettings),
+        // Layer 2.
+        .target(name: "RegistryAccess", dependencies: ["OCIImage", "CryptoPrimitives"], swiftSettings: swiftSettings),
+        .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage"], swiftSettings: swiftSettings),
+        .target(name: "ManifestScanner", dependencies: ["OCIImage", "CZlib", .product(name: "Yams", package: "Yams")],
+                swiftSettings: swiftSettings),
+        // Layer 3: the library product.
+        .target(name: "ImageGate",
+                dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict", "RegistryAccess", "SignatureVerification",
+                               "ManifestScanner"],
+                swiftSettings: swiftSettings),
+        // Layer 4: executables.
+        .executableTarget(name: "verify-image",
+                          dependencies: ["ImageGate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "verify-image-bench", dependencies: ["ImageGate"], swiftSettings: swiftSettings),
+        // Tests: one target per module, plus end-to-end tests of the built CLI.
+        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: swiftSettings),
+        .testTarget(name: "OCIImageTests", dependencies: ["OCIImage"], swiftSettings: swiftSettings),
+        .testTarget(name: "GateVerdictTests", dependencies: ["GateVerdict"], swiftSettings: swiftSettings),
+        .testTarget(name: "RegistryAccessTests", dependencies: ["RegistryAccess"], swiftSettings: swiftSettings),
+        .testTarget(name: "SignatureVerificationTests", dependencies: ["SignatureVerification"], swiftSettings: swiftSettings),
+        .testTarget(name: "ManifestScannerTests", dependencies: ["ManifestScanner"], swiftSettings: swiftSettings),
+        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["verify-image"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,1 @@
+// CryptoPrimitives: see docs/ARCHITECTURE.md.

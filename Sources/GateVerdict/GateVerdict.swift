@@ -1,0 +1,1 @@
+// GateVerdict: see docs/ARCHITECTURE.md.

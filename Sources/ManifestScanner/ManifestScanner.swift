@@ -1,0 +1,1 @@
+// ManifestScanner: see docs/ARCHITECTURE.md.

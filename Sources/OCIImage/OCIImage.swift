@@ -1,0 +1,1 @@
+// OCIImage: see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// RegistryAccess: see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// SignatureVerification: see docs/ARCHITECTURE.md.

@@ -1,0 +1,20 @@
+// verify-image-bench: prints throughput figures next to the raw OpenSSL limit or a peer's time.
+// Usage: verify-image-bench <digest|bundles|scan|images> [ARGS...]
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let benches: [String: ([String]) async throws -> Void] = [
+    "digest": benchDigest,
+    "bundles": benchBundles,
+    "scan": benchScan,
+]
+guard let name = arguments.first, let bench = benches[name] else {
+    FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))
+    exit(64)
+}
+do {
+    try await bench(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("verify-image-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,4 @@
+import Testing
+@testable import GateVerdict
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import ImageGate
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import ManifestScanner
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import RegistryAccess
+
+@Test func moduleLoads() { #expect(Bool(true)) }

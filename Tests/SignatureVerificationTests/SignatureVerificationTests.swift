@@ -1,0 +1,4 @@
+import Testing
+@testable import SignatureVerification
+
+@Test func moduleLoads() { #expect(Bool(true)) }
