@@ -1,0 +1,64 @@
+import Foundation
+@testable import SignatureVerification
+
+/// Paths and loaders for the real transparency-log fixtures in testdata/tlog (see its README.md).
+enum TLogFixtures {
+    /// testdata/tlog, found from this file's path (package root = three levels up).
+    static let directory: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("testdata/tlog")
+
+    struct Missing: Error, CustomStringConvertible { let description: String }
+
+    /// The bytes of a fixture file.
+    static func bytes(_ relativePath: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: directory.appendingPathComponent(relativePath)))
+    }
+
+    /// Every `.json` file under a fixture folder (relative paths, sorted).
+    static func jsonFiles(under relativePath: String) -> [String] {
+        let base = directory.appendingPathComponent(relativePath)
+        guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { return [] }
+        var files = [String]()
+        while let file = enumerator.nextObject() as? String {
+            if file.hasSuffix(".json") { files.append(relativePath + "/" + file) }
+        }
+        return files.sorted()
+    }
+
+    /// The raw JSON objects of a bundle's `verificationMaterial.tlogEntries`, re-serialized one by one so a test can
+    /// decode or mutate them.
+    static func entryObjects(_ bundlePath: String) throws -> [[String: Any]] {
+        let json = try JSONSerialization.jsonObject(with: Data(try bytes(bundlePath)))
+        guard let bundle = json as? [String: Any], let material = bundle["verificationMaterial"] as? [String: Any],
+              let entries = material["tlogEntries"] as? [[String: Any]] else {
+            throw Missing(description: "\(bundlePath) has no verificationMaterial.tlogEntries")
+        }
+        return entries
+    }
+
+    /// Decodes an entry object with JSONDecoder, as the bundle verifier does.
+    static func decodeEntry(_ object: [String: Any]) throws -> TransparencyLogEntry {
+        let data = try JSONSerialization.data(withJSONObject: object)
+        return try JSONDecoder().decode(TransparencyLogEntry.self, from: data)
+    }
+
+    /// The first tlog entry of a bundle.
+    static func entry(_ bundlePath: String) throws -> TransparencyLogEntry {
+        guard let first = try entryObjects(bundlePath).first else { throw Missing(description: "\(bundlePath): no tlog entry") }
+        return try decodeEntry(first)
+    }
+
+    /// Every bundle fixture (relative paths).
+    static let bundlePaths: [String] = {
+        let base = directory.appendingPathComponent("bundles")
+        guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { return [] }
+        var files = [String]()
+        while let file = enumerator.nextObject() as? String {
+            if file.hasSuffix(".json") && !file.hasSuffix("trusted_root.json") || file.hasSuffix(".sigstore") {
+                files.append("bundles/" + file)
+            }
+        }
+        return files.sorted()
+    }()
+}
