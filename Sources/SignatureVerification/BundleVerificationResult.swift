@@ -77,4 +77,7 @@ public struct BundleVerificationResult: Sendable {
     public let logEntries: [LogEntry]
     /// Every check that passed, in order.
     public let checks: [Check]
+    /// Evidence that was present but not used (entries from logs outside the trusted root, timestamps no trusted
+    /// TSA vouches for), one sentence each.
+    public let notes: [String]
 }

@@ -11,45 +11,35 @@ extension VerificationRun {
             let shape = bundle.tlogEntryShapes[index]
             guard let log = verifier.logs.first(where: { $0.instance.logID == shape.logID }) else {
                 unknown.append(hexEncode(shape.logID.prefix(8)))
+                notes.append("tlogEntries[\(index)] is from log \(hexEncode(shape.logID.prefix(8)))…, which the trusted root does not list; ignored")
                 continue
             }
             let label = "tlogEntries[\(index)] (\(log.instance.baseURL) index \(shape.logIndex))"
 
-            // What the log says was signed must be what the bundle carries.
-            let body: RekorEntryBody
+            // SET, inclusion proof, checkpoint (the tlog module), then: what the log says was signed must be what
+            // the bundle carries.
+            let verified: VerifiedLogEntry
             do {
-                body = try RekorEntryBody.parseBody(shape.canonicalizedBody, kind: shape.kind, version: shape.version)
+                verified = try TransparencyLogVerifier.verify(entry, logs: [log.key],
+                                                              requireInclusionProof: bundle.version >= .v0_2)
             } catch let error as TransparencyLogError {
                 throw mapTlogError(error, label: label)
             }
+            let body = verified.body
             try compare(body: body, label: label, signingKeyDER: signingKeyDER, isCertificate: leaf != nil)
-            pass("tlog.body", "\(label): \(body.kind) \(body.apiVersion) body matches the bundle's signature, \(leaf != nil ? "certificate" : "key") and artifact")
-
-            // SET, inclusion proof, checkpoint.
-            let outcome: TransparencyLogVerifier.Outcome
-            do {
-                outcome = try TransparencyLogVerifier.verify(entry, key: log.key)
-            } catch let error as TransparencyLogError {
-                throw mapTlogError(error, label: label)
-            }
-            var integrated: Date? = nil
-            if outcome.setVerified {
-                let time = Date(timeIntervalSince1970: TimeInterval(shape.integratedTime))
-                guard log.instance.validFor.contains(time) else {
-                    throw SignatureVerificationError(.setInvalid, check: "tlog.set",
-                                                     "\(label): integrated time \(formatRFC3339(time)) is outside the log key's validity period")
-                }
-                integrated = time
+            if verified.setVerified, let time = verified.integratedTime {
                 pass("tlog.set", "\(label): signed entry timestamp verifies; integrated time \(formatRFC3339(time))")
                 verifiedTimes.append(.init(source: .transparencyLog, time: time, authority: log.instance.baseURL))
             }
-            if outcome.inclusionProofVerified {
-                pass("tlog.inclusion_proof", "\(label): RFC 6962 inclusion proof verifies against the checkpoint root")
-                pass("tlog.checkpoint", "\(label): checkpoint is signed by the log")
+            if verified.inclusionProofVerified {
+                pass("tlog.inclusion_proof", "\(label): RFC 6962 inclusion proof reproduces the checkpoint's root hash")
+                pass("tlog.checkpoint", "\(label): checkpoint is signed by the log and matches the proof's tree size and root")
             }
+            pass("tlog.body", "\(label): \(body.kind) \(body.apiVersion) body matches the bundle's signature, \(leaf != nil ? "certificate" : "key") and artifact")
+            let integrated = verified.setVerified ? verified.integratedTime : nil
             logEntries.append(.init(logURL: log.instance.baseURL, logID: hexEncode(shape.logID), logIndex: shape.logIndex,
                                     kindVersion: "\(shape.kind)/\(shape.version)", integratedTime: integrated,
-                                    setVerified: outcome.setVerified, inclusionProofVerified: outcome.inclusionProofVerified))
+                                    setVerified: verified.setVerified, inclusionProofVerified: verified.inclusionProofVerified))
         }
         if policy.requireTransparencyLog && logEntries.isEmpty {
             let detail = unknown.isEmpty ? "the bundle has no transparency-log entry"
@@ -146,5 +136,23 @@ extension VerificationRun {
 
 /// Builds the tlog helper's key type for a trusted-root log instance.
 func makeTransparencyLogKey(_ instance: TransparencyLogInstance) throws -> TransparencyLogKey {
-    try TransparencyLogKey(instance: instance)
+    TransparencyLogKey(logID: instance.logID, key: try parseTrustedKey(instance), baseURL: instance.baseURL,
+                       validFrom: instance.validFor.start, validUntil: instance.validFor.end)
+}
+
+/// Parses a trusted-root log key: DER SPKI, or a PKCS#1 RSAPublicKey when `keyDetails` says `PKCS1_…`
+/// (the staging CT log `ctfe.sigstage.dev/test` is published that way).
+func parseTrustedKey(_ instance: TransparencyLogInstance) throws -> PublicKey {
+    if instance.keyDetails.hasPrefix("PKCS1_") {
+        let body = base64Encode(instance.publicKeyDER)
+        var lines = [String]()
+        var index = body.startIndex
+        while index < body.endIndex {
+            let end = body.index(index, offsetBy: 64, limitedBy: body.endIndex) ?? body.endIndex
+            lines.append(String(body[index..<end]))
+            index = end
+        }
+        return try PublicKey(pem: "-----BEGIN RSA PUBLIC KEY-----\n\(lines.joined(separator: "\n"))\n-----END RSA PUBLIC KEY-----\n")
+    }
+    return try PublicKey(derSPKI: instance.publicKeyDER)
 }

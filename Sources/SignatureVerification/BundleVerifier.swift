@@ -39,6 +39,8 @@ public final class BundleVerifier: Sendable {
     let ctLogValidity: [[UInt8]: ValidityPeriod]
     let timestampAuthorities: [PreparedTSA]
     let chainCache: ChainCache
+    /// Trusted-root entries this verifier could not use (unsupported key encodings), one sentence each.
+    public let notes: [String]
 
     /// Prepares a verifier: parses every key and certificate of the trusted root once.
     /// Throws `trusted_root_invalid` when a key or certificate of the root cannot be parsed.
@@ -47,13 +49,14 @@ public final class BundleVerifier: Sendable {
         func rootError(_ message: String) -> SignatureVerificationError {
             SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.material", message)
         }
-        logs = try trustedRoot.transparencyLogs.map { instance in
+        var notes = [String]()
+        // A key this verifier cannot use is left out (with a note): that only ever removes trust, never adds it.
+        logs = trustedRoot.transparencyLogs.compactMap { instance in
             do {
                 return PreparedLog(instance: instance, key: try makeTransparencyLogKey(instance))
-            } catch let error as SignatureVerificationError {
-                throw error
             } catch {
-                throw rootError("transparency log \(instance.baseURL): \(error)")
+                notes.append("transparency log \(instance.baseURL) ignored: \(error)")
+                return nil
             }
         }
         certificateAuthorities = try trustedRoot.certificateAuthorities.map { instance in
@@ -73,14 +76,14 @@ public final class BundleVerifier: Sendable {
         var ctValidity = [[UInt8]: ValidityPeriod]()
         for instance in trustedRoot.ctLogs {
             do {
-                ctKeys.append(CTLogKey(logID: instance.logID, key: try PublicKey(derSPKI: instance.publicKeyDER)))
+                ctKeys.append(CTLogKey(logID: instance.logID, key: try parseTrustedKey(instance)))
                 ctValidity[instance.logID] = ctValidity[instance.logID].map { existing in
                     // Several instances with one id: accept the union of their periods' bounds.
                     ValidityPeriod(start: min(existing.start, instance.validFor.start),
                                    end: existing.end.flatMap { end in instance.validFor.end.map { max(end, $0) } })
                 } ?? instance.validFor
             } catch {
-                throw rootError("CT log \(instance.baseURL): \(error)")
+                notes.append("CT log \(instance.baseURL) ignored: \(error)")
             }
         }
         ctLogs = ctKeys
@@ -99,6 +102,7 @@ public final class BundleVerifier: Sendable {
             }
         }
         chainCache = ChainCache()
+        self.notes = notes
     }
 
     /// Verifies `bundle` for `artifact` under `policy`.
@@ -148,6 +152,8 @@ struct VerificationRun {
     var checks: [BundleVerificationResult.Check] = []
     var verifiedTimes: [BundleVerificationResult.VerifiedTime] = []
     var logEntries: [BundleVerificationResult.LogEntry] = []
+    var timestampFailures: [String] = []
+    var notes: [String] = []
 
     init(verifier: BundleVerifier, bundle: SigstoreBundle, artifact: ArtifactDigests, policy: VerificationPolicy) {
         self.verifier = verifier
@@ -207,6 +213,9 @@ struct VerificationRun {
         try verifyTimestamps(signature: signatureBytes)
 
         // 5. Time sources.
+        if verifiedTimes.isEmpty, let failure = timestampFailures.first, leaf != nil || logEntries.isEmpty {
+            throw SignatureVerificationError(.timestampInvalid, check: "timestamp.rfc3161", failure)
+        }
         if verifiedTimes.isEmpty {
             if leaf == nil, let currentTime {
                 verifiedTimes.append(.init(source: .current, time: currentTime, authority: "caller"))
@@ -247,7 +256,8 @@ struct VerificationRun {
         case .dsseEnvelope: contentKind = "dsseEnvelope"
         }
         return BundleVerificationResult(bundleVersion: bundle.version, contentKind: contentKind, statement: statement,
-                                        signer: signer, verifiedTimes: verifiedTimes, logEntries: logEntries, checks: checks)
+                                        signer: signer, verifiedTimes: verifiedTimes, logEntries: logEntries, checks: checks,
+                                        notes: notes + timestampFailures)
     }
 
     var dsseSignatureCount: Int {
@@ -263,8 +273,8 @@ struct VerificationRun {
             do {
                 token = try TimestampToken(der: der)
             } catch {
-                throw SignatureVerificationError(.timestampInvalid, check: "timestamp.rfc3161",
-                                                 "rfc3161Timestamps[\(index)] cannot be parsed: \(error)")
+                timestampFailures.append("rfc3161Timestamps[\(index)] cannot be parsed: \(error)")
+                continue
             }
             var failures = [String]()
             var verified: (Date, String)? = nil
@@ -283,9 +293,11 @@ struct VerificationRun {
                 }
             }
             guard let (time, authority) = verified else {
+                // Like sigstore-go and sigstore-python, a timestamp no trusted TSA vouches for adds no time; it is
+                // reported, and the bundle fails later if no other verified time remains.
                 let detail = failures.isEmpty ? "the trusted root has no timestamp authorities" : failures.joined(separator: "; ")
-                throw SignatureVerificationError(.timestampInvalid, check: "timestamp.rfc3161",
-                                                 "rfc3161Timestamps[\(index)] (time \(formatRFC3339(token.generationTime))) is not verifiable by any trusted TSA: \(detail)")
+                timestampFailures.append("rfc3161Timestamps[\(index)] (time \(formatRFC3339(token.generationTime))) is not verifiable by any trusted TSA: \(detail)")
+                continue
             }
             verifiedTimes.append(.init(source: .timestampAuthority, time: time, authority: authority))
             pass("timestamp.rfc3161", "RFC 3161 timestamp \(formatRFC3339(time)) from \(authority) covers the signature")

@@ -83,6 +83,7 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             report.verified = true
             report.checks = result.checks.map { Check.passed($0.name, $0.detail) }
             fill(&report, from: result)
+            subject.messages = result.notes
             subject.decision = .pass
         } catch let error as SignatureVerificationError {
             report.checks.append(Check.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
@@ -129,11 +130,10 @@ struct VerifyBundleCommand: AsyncParsableCommand {
         report.predicateType = result.statement?.predicateType
     }
 
-    /// FILE_OR_DIGEST: a digest only when it is `sha256:` + 64 hex characters and not an existing path.
+    /// FILE_OR_DIGEST: a digest only when it is `sha256:` + 64 hex characters (or `sha384:`/`sha512:` with the right
+    /// length, an extension of the protocol) and not an existing path; otherwise a file path.
     private func loadArtifact() throws -> Artifact {
-        if fileOrDigest.hasPrefix("sha256:"), fileOrDigest.utf8.count == 71,
-           !FileManager.default.fileExists(atPath: fileOrDigest),
-           let (algorithm, value) = Artifact.parseDigest(fileOrDigest) {
+        if !FileManager.default.fileExists(atPath: fileOrDigest), let (algorithm, value) = Artifact.parseDigest(fileOrDigest) {
             return .digest(algorithm, value)
         }
         guard let handle = FileHandle(forReadingAtPath: fileOrDigest) else {
