@@ -1,1 +1,0 @@
-// CryptoPrimitives: see docs/ARCHITECTURE.md.

@@ -1,1 +1,0 @@
-// GateVerdict: see docs/ARCHITECTURE.md.

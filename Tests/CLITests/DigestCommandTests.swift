@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of `verify-image digest`, running the built binary.
+struct DigestCommandTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The verify-image binary next to the test bundle (same build configuration).
+    static var binary: URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("verify-image"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("verify-image"),
+            packageRoot.appendingPathComponent(".build/debug/verify-image"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    static let whl = packageRoot.appendingPathComponent("testdata/crypto/sigstore/bundle_v3_github.whl").path
+
+    @Test func digestOfFilePrintsOCIStyleLine() throws {
+        let result = try Self.run(["digest", Self.whl])
+        #expect(result.status == 0)
+        #expect(result.out == "sha256:c4e92e9ecc828bef2aa7dba1de8ac983511f7532a0df11c770d39099a25cf201  \(Self.whl)\n")
+    }
+
+    @Test(arguments: [
+        ("sha256", "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -\n"),
+        ("sha512", "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f  -\n"),
+    ])
+    func digestOfStdin(algorithm: String, expected: String) throws {
+        let result = try Self.run(["digest", "--algorithm", algorithm, "-"], stdin: Data("abc".utf8))
+        #expect(result.status == 0)
+        #expect(result.out == expected)
+    }
+
+    @Test func missingFileNamesItAndExits64() throws {
+        let result = try Self.run(["digest", Self.whl, "/nonexistent/missing.bin"])
+        #expect(result.status == 64)
+        #expect(result.out.hasPrefix("sha256:c4e92e9e"), "the readable file is still hashed")
+        #expect(result.err.contains("/nonexistent/missing.bin"))
+        #expect(result.err.split(separator: "\n").count == 1)
+    }
+
+    @Test func unknownAlgorithmIsUsageError() throws {
+        let result = try Self.run(["digest", "--algorithm", "md5", Self.whl])
+        #expect(result.status == 64)
+    }
+}
