@@ -309,10 +309,16 @@ final class DocumentWalker {
         }
         if let digest { composed += "@" + digest }
         var result = PinClassifier.classify(composed)
+        if digestValue.isEmpty, shaValue.contains(":") {
+            result = PinClassification(status: .malformedDigest, reference: nil,
+                                       note: "`sha` must be bare hex: the template renders `@sha256:<sha>`, so `\(shaValue)` becomes `sha256:\(shaValue)`",
+                                       errorCode: nil)
+            notes.removeAll { $0.hasPrefix("`sha` holds bare hex") }
+        }
         if tag.isEmpty, digest == nil, result.status == .implicitLatest {
             // Charts fill an empty tag with a default (usually .Chart.AppVersion), not with latest.
             result.status = .tag
-            result.reference = ReferenceGrammar.normalizedName(Substring(name))
+            result.reference = PinClassifier.normalizedName(name)
             let version = context.chartAppVersion.map { " (\($0))" } ?? ""
             result.note = "tag is empty: the chart's default applies (usually appVersion\(version))"
         }

@@ -238,7 +238,7 @@ final class ScanRun {
         } else if name.hasSuffix(".tgz") || name.hasSuffix(".tar.gz") {
             findings.append(.error(file: name, ScanError(.gzipInvalid, "not gzip data (no 1f 8b header); a chart archive must be a .tgz")))
         } else {
-            let dir = (name as NSString).deletingLastPathComponent
+            let dir = parentPath(name)
             scanText(data, name: name, appVersion: appVersions[dir])
         }
     }
@@ -277,8 +277,8 @@ final class ScanRun {
             findings.append(.error(file: name + "!" + path, error))
         }
         // Chart.yaml first (its appVersion is the default tag of the values next to it), then the rest in order.
-        let ordered = result.files.filter { ($0.path as NSString).lastPathComponent == "Chart.yaml" }
-            + result.files.filter { ($0.path as NSString).lastPathComponent != "Chart.yaml" }
+        let ordered = result.files.filter { lastPathComponent($0.path) == "Chart.yaml" }
+            + result.files.filter { lastPathComponent($0.path) != "Chart.yaml" }
         let saved = appVersions
         for file in ordered {
             scanBytes(file.data, name: name + "!" + file.path, nesting: nesting + 1)
@@ -294,7 +294,7 @@ final class ScanRun {
             return
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        let baseName = (name as NSString).lastPathComponent
+        let baseName = lastPathComponent(name)
         if let line = YAMLSafety.aliasInKeyLine(text) {
             findings.append(.error(file: name, ScanError(.yamlAliasInKey,
                 "an alias is used inside a mapping key (line \(line)); the parser would expand it without bound. "
@@ -326,7 +326,7 @@ final class ScanRun {
                         return try Parser(yaml: nested, resolver: .basic, constructor: .default).nextRoot()
                     }
                     if let app = walker.context.chartAppVersion {
-                        appVersions[(name as NSString).deletingLastPathComponent] = app
+                        appVersions[parentPath(name)] = app
                     }
                 } else {
                     try walker.walkDocument(root)
@@ -379,4 +379,16 @@ func runOnLargeStack<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
 private final class ResultBox<T>: @unchecked Sendable {
     var value: T?
     let done = DispatchSemaphore(value: 0)
+}
+
+/// The part of `path` after the last `/` (Foundation's NSString path methods crash on some inputs such as `-`).
+func lastPathComponent(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: slash)...])
+}
+
+/// The part of `path` before the last `/`, or "" when there is none.
+func parentPath(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return String(path[..<slash])
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCIImage
 
 /// The verdict on one image string: its status, its normalized docker reference and a remark.
 public struct PinClassification: Sendable, Hashable {
@@ -20,6 +21,8 @@ public struct PinClassification: Sendable, Hashable {
 public enum PinClassifier {
     /// Digest algorithms accepted as pins, with their hex length (OCI image-spec registered algorithms).
     public static let knownAlgorithms: [String: Int] = ["sha256": 64, "sha512": 128]
+    /// The same algorithms as OCIImage's `DigestAlgorithm`s.
+    static let acceptedAlgorithms: Set<DigestAlgorithm> = [.sha256, .sha512]
 
     /// Classifies one image string as it would be handed to the container runtime.
     public static func classify(_ raw: String) -> PinClassification {
@@ -36,20 +39,27 @@ public enum PinClassifier {
         if let at = value.firstIndex(of: "@") {
             return classifyDigested(value, at: at)
         }
-        let (name, tag) = splitTag(Substring(value))
-        guard let normalized = ReferenceGrammar.normalizedName(name) else {
-            return invalid("`\(value)` is not an image reference (repository name must be lower-case "
-                + "path components, optionally after a registry host)")
+        let ref: ImageReference
+        do {
+            ref = try ImageReference(normalizing: value, availableAlgorithms: acceptedAlgorithms)
+        } catch let error as ReferenceError {
+            return invalid("`\(value)` is not an image reference: \(error.message)")
+        } catch {
+            return invalid("`\(value)` is not an image reference")
         }
-        guard let tag else {
-            return PinClassification(status: .implicitLatest, reference: normalized + ":latest",
+        guard let tag = ref.tag else {
+            return PinClassification(status: .implicitLatest, reference: ref.canonical,
                                      note: "no tag and no digest: pulls :latest", errorCode: nil)
         }
-        guard ReferenceGrammar.isValidTag(tag) else {
-            return invalid("tag `\(tag)` is not valid (1-128 of [A-Za-z0-9_.-], not starting with . or -)")
-        }
-        return PinClassification(status: .tag, reference: normalized + ":" + tag,
+        return PinClassification(status: .tag, reference: ref.canonical,
                                  note: tag == "latest" ? "explicit :latest" : nil, errorCode: nil)
+    }
+
+    /// The repository name of `name` normalized (`docker.io/library/x`), or nil when it is not a valid name.
+    public static func normalizedName(_ name: String) -> String? {
+        guard let ref = try? ImageReference(normalizing: name, availableAlgorithms: acceptedAlgorithms),
+              ref.tag == nil, ref.digest == nil else { return nil }
+        return ref.name
     }
 
     private static func invalid(_ note: String) -> PinClassification {
@@ -96,14 +106,17 @@ public enum PinClassifier {
         if hex.utf8.count != length {
             return malformed("\(algorithm) digest has \(hex.utf8.count) hex characters, \(length) expected")
         }
-        let (name, tag) = splitTag(namePart)
-        guard let normalized = ReferenceGrammar.normalizedName(name) else {
-            return invalid("`\(namePart)` is not a repository name (lower-case path components, optionally "
-                + "after a registry host)")
+        let ref: ImageReference
+        do {
+            ref = try ImageReference(normalizing: value, availableAlgorithms: acceptedAlgorithms)
+        } catch let error as ReferenceError {
+            if error.subject == .digest { return malformed(error.message) }
+            return invalid("`\(value)` is not an image reference: \(error.message)")
+        } catch {
+            return invalid("`\(value)` is not an image reference")
         }
-        if let tag, !ReferenceGrammar.isValidTag(tag) {
-            return invalid("tag `\(tag)` is not valid (1-128 of [A-Za-z0-9_.-], not starting with . or -)")
-        }
+        let tag = ref.tag
+        let normalized = ref.name
         let digest = algorithm + ":" + hex
         if let why = placeholderReason(hex) {
             return PinClassification(status: .placeholderDigest, reference: normalized + "@" + digest,
@@ -159,87 +172,3 @@ public enum PinClassifier {
     }
 }
 
-/// The distribution/reference name grammar and docker normalization (REF normalize.go), used for composing
-/// and normalizing references found in manifests.
-enum ReferenceGrammar {
-    /// `docker.io/library/x` style fully-qualified name, or nil when `name` is not a valid repository name.
-    static func normalizedName(_ name: Substring) -> String? {
-        guard !name.isEmpty else { return nil }
-        var domain = "docker.io"
-        var remainder = name
-        if let slash = name.firstIndex(of: "/") {
-            let first = name[..<slash]
-            if first == "localhost" || first.contains(".") || first.contains(":")
-                || first.contains(where: { $0.isUppercase }) {
-                guard isValidDomain(first) else { return nil }
-                domain = first == "index.docker.io" ? "docker.io" : String(first)
-                remainder = name[name.index(after: slash)...]
-            }
-        }
-        if domain == "docker.io", !remainder.contains("/") {
-            remainder = "library/" + remainder
-        }
-        guard remainder.utf8.count <= 255, isValidPath(remainder) else { return nil }
-        return domain + "/" + remainder
-    }
-
-    /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-    static func isValidTag(_ tag: Substring) -> Bool {
-        let u = Array(tag.utf8)
-        guard !u.isEmpty, u.count <= 128 else { return false }
-        func word(_ b: UInt8) -> Bool {
-            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
-        }
-        guard word(u[0]) else { return false }
-        return u.dropFirst().allSatisfy { word($0) || $0 == 46 || $0 == 45 }
-    }
-
-    /// host[:port] where host is domain components or `[ipv6]`.
-    static func isValidDomain(_ d: Substring) -> Bool {
-        var host = d
-        if d.hasPrefix("[") {
-            guard let close = d.firstIndex(of: "]") else { return false }
-            let inner = d[d.index(after: d.startIndex)..<close]
-            guard !inner.isEmpty, inner.utf8.allSatisfy({ PinClassifier.isHex($0) || $0 == 58 }) else { return false }
-            let rest = d[d.index(after: close)...]
-            return rest.isEmpty || (rest.first == ":" && rest.count > 1 && rest.dropFirst().allSatisfy(\.isNumber))
-        }
-        if let colon = d.firstIndex(of: ":") {
-            let port = d[d.index(after: colon)...]
-            guard !port.isEmpty, port.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
-            host = d[..<colon]
-        }
-        let comps = host.split(separator: ".", omittingEmptySubsequences: false)
-        for c in comps {
-            let u = Array(c.utf8)
-            guard !u.isEmpty else { return false }
-            func alnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
-            guard alnum(u[0]), alnum(u[u.count - 1]), u.allSatisfy({ alnum($0) || $0 == 45 }) else { return false }
-        }
-        return true
-    }
-
-    /// path-component ('/' path-component)*, path-component = [a-z0-9]+ (separator [a-z0-9]+)*,
-    /// separator = `.` | `_` | `__` | `-`+.
-    static func isValidPath(_ p: Substring) -> Bool {
-        for comp in p.split(separator: "/", omittingEmptySubsequences: false) {
-            let u = Array(comp.utf8)
-            guard !u.isEmpty else { return false }
-            func alnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 122) }
-            guard alnum(u[0]), alnum(u[u.count - 1]) else { return false }
-            var i = 0
-            while i < u.count {
-                if alnum(u[i]) { i += 1; continue }
-                // a separator run
-                var j = i
-                while j < u.count, !alnum(u[j]) { j += 1 }
-                let sep = u[i..<j]
-                let ok = sep.elementsEqual([46]) || sep.elementsEqual([95]) || sep.elementsEqual([95, 95])
-                    || sep.allSatisfy { $0 == 45 }
-                guard ok else { return false }
-                i = j
-            }
-        }
-        return true
-    }
-}
