@@ -18,4 +18,11 @@
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/core_names.h>
+#include <openssl/ct.h>
+
+// Macros Swift cannot import, as tiny inline functions.
+/// RFC 2253 name printing flags, keeping UTF-8 characters unescaped.
+static inline unsigned long iv_name_flags_rfc2253_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+/// BIO_get_mem_data.
+static inline long iv_bio_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 #endif
