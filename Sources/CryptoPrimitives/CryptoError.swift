@@ -52,13 +52,15 @@ public struct CryptoError: Error, CustomStringConvertible, Sendable, Hashable {
 func openSSLErrorDetail() -> String {
     var reasons: [String] = []
     while true {
-        let code = ERR_get_error()
+        var data: UnsafePointer<CChar>?
+        var flags: Int32 = 0
+        let code = ERR_get_error_all(nil, nil, nil, &data, &flags)
         if code == 0 { break }
-        if let reason = ERR_reason_error_string(code) {
-            reasons.append(String(cString: reason))
-        } else {
-            reasons.append("error \(code)")
+        var text = ERR_reason_error_string(code).map { String(cString: $0) } ?? "error \(code)"
+        if flags & ERR_TXT_STRING != 0, let data, data.pointee != 0 {
+            text += " (\(String(cString: data)))"
         }
+        reasons.append(text)
     }
     return reasons.joined(separator: "; ")
 }
