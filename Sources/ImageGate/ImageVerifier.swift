@@ -95,7 +95,7 @@ public struct ImageVerifier: Sendable {
             subject.checks.append(.passed("reference", "The reference is pinned by digest"))
         }
         // 2. The manifest, checked against its digest by the source.
-        let manifest = try await source.manifest(reference.repository, digest: digest)
+        let manifest = try await source.manifest(reference.repository, descriptor: descriptor)
         subject.checks.append(.passed("manifest", "The manifest matches its digest \(digest) (\(manifest.bytes.count) bytes)"))
         var indexDigest: Digest?
         if let platform = policy.platform, case .index(let index) = manifest.manifest {
@@ -109,13 +109,13 @@ public struct ImageVerifier: Sendable {
             }
             indexDigest = digest
             digest = child.digest
-            _ = try await source.manifest(reference.repository, digest: digest)
+            _ = try await source.manifest(reference.repository, descriptor: child)
             subject.checks.append(.passed("platform", "The index \(indexDigest!) selects \(digest) for \(platform)"))
         }
         subject.digest = digest.string
 
         // 3. Discovery and verification of every candidate.
-        var reports = try await verifyCandidates(of: reference.repository, digest: digest, at: time)
+        let reports = try await verifyCandidates(of: reference.repository, digest: digest, at: time)
         subject.signatures = reports
         let passed = reports.contains(where: \.verified)
 
@@ -139,7 +139,7 @@ public struct ImageVerifier: Sendable {
         } else if reports.isEmpty {
             subject.decision = .fail
             subject.reasons = [.noSignaturesFound] + notes
-            subject.messages.append("no \(what) was found for \(digest) (looked in the \(ImageVerifier.discoveryPlaces(policy.mode, digest)) ); sign it with cosign \(policy.mode == .signatures ? "sign" : "attest")")
+            subject.messages.append("no \(what) was found for \(digest) (looked in the \(ImageVerifier.discoveryPlaces(policy.mode, digest))); sign it with cosign \(policy.mode == .signatures ? "sign" : "attest")")
         } else {
             subject.decision = .fail
             subject.reasons = [.noMatchingSignature] + notes
@@ -174,21 +174,25 @@ public struct ImageVerifier: Sendable {
         case .payloadDigestMismatch?: fix = "it signs another image; this image itself is not signed"
         case .identityMismatch?, .issuerMismatch?: fix = "check --certificate-identity and --certificate-oidc-issuer against the signer"
         case .tlogEntryMissing?: fix = "it has no transparency-log entry; for private infrastructure pass --insecure-ignore-tlog"
+        case .annotationMismatch?: fix = "it lacks a required -a annotation; check the -a values against how it was signed"
+        case .certificateChainInvalid?: fix = "its certificate does not chain to a trusted CA; pass the right --certificate-chain or --trusted-root"
         default: fix = failure?.detail ?? "see the checks above"
         }
-        return "\(count); the closest (\(closest.source)) failed \(failure?.name ?? "a check"): \(failure?.detail ?? "") — \(fix)"
+        let which = reports.count == 1 ? "it" : "the closest (\(closest.source))"
+        return "\(count); \(which) failed the \(failure?.name ?? "") check [\(failure?.reason?.rawValue ?? "")]: \(fix)"
     }
 
     static func reason(for error: RegistryError) -> ReasonCode {
         switch error.code {
-        case .manifestUnknown, .blobUnknown: return .imageNotFound
+        case .manifestUnknown, .blobUnknown, .nameUnknown: return .imageNotFound
         case .digestMismatch: return .digestMismatch
         case .sizeMismatch: return .sizeMismatch
         case .unauthorized: return .registryUnauthorized
         case .rateLimited: return .registryRateLimited
         case .unreachable: return .registryUnreachable
-        case .deadlineExceeded: return .deadlineExceeded
-        default: return .manifestInvalid
+        case .timeout: return .deadlineExceeded
+        case .ioError: return .registryError
+        default: return error.category == .indeterminate ? .registryError : .manifestInvalid
         }
     }
 }

@@ -30,8 +30,8 @@ struct SignatureDiscovery: Sendable {
         var found: [SignatureCandidate] = []
         let suffix = mode == .signatures ? "sig" : "att"
         let tag = digest.cosignTag(suffix: suffix)
-        if let manifestDigest = try await resolveIfPresent(repository, tag: tag) {
-            found.append(try await candidate(repository, manifest: manifestDigest, source: "tag \(tag)"))
+        if let descriptor = try await resolveIfPresent(repository, tag: tag) {
+            found.append(try await candidate(repository, manifest: descriptor, source: "tag \(tag)"))
         }
         let wanted = mode == .signatures ? SignatureDiscovery.cosignSignatureArtifactType
                                          : SignatureDiscovery.cosignAttestationArtifactType
@@ -41,38 +41,39 @@ struct SignatureDiscovery: Sendable {
             referrers = index.manifests
         } else if let indexDigest = try await resolveIfPresent(repository, tag: digest.referrersTag) {
             where_ = "referrers tag \(digest.referrersTag)"
-            let fetched = try await source.manifest(repository, digest: indexDigest)
+            let fetched = try await source.manifest(repository, descriptor: indexDigest)
             if case .index(let index) = fetched.manifest { referrers = index.manifests }
         }
         for descriptor in referrers.prefix(SignatureDiscovery.maximumCandidates) {
             if let type = descriptor.artifactType, type != wanted { continue }
-            let fetched = try await source.manifest(repository, digest: descriptor.digest)
+            let fetched = try await source.manifest(repository, descriptor: descriptor)
             guard case .image(let manifest) = fetched.manifest else { continue }
-            let type = manifest.artifactType ?? manifest.config.mediaType
-            guard type == wanted else { continue }
+            guard manifest.effectiveArtifactType == wanted else { continue }
             if let subject = manifest.subject, subject.digest != digest { continue }
-            found.append(try await candidate(repository, manifest: descriptor.digest, source: where_))
+            found.append(try await candidate(repository, manifest: descriptor, source: where_))
         }
         return found
     }
 
-    private func resolveIfPresent(_ repository: ImageReference, tag: String) async throws -> Digest? {
+    /// The manifest a tag points to, or nil when there is no such tag ("not found" is an answer; any other error
+    /// means the source could not tell, and propagates).
+    private func resolveIfPresent(_ repository: ImageReference, tag: String) async throws -> Descriptor? {
         do {
-            return try await source.resolve(try repository.withTag(tag)).digest
-        } catch let error as RegistryError where error.code == .manifestUnknown {
+            return try await source.resolve(try repository.withTag(tag))
+        } catch let error as RegistryError where error.category == .notFound {
             return nil
         }
     }
 
-    private func candidate(_ repository: ImageReference, manifest digest: Digest, source where_: String) async throws -> SignatureCandidate {
-        let fetched = try await source.manifest(repository, digest: digest)
+    private func candidate(_ repository: ImageReference, manifest descriptor: Descriptor, source where_: String) async throws -> SignatureCandidate {
+        let fetched = try await source.manifest(repository, descriptor: descriptor)
         guard case .image(let manifest) = fetched.manifest else {
-            throw RegistryError(.manifestInvalid, "the signature manifest \(digest) (\(where_)) is an index, not an image manifest")
+            throw RegistryError(.manifestInvalid, "the signature manifest \(descriptor.digest) (\(where_)) is an index, not an image manifest")
         }
         var layers: [CosignLayer] = []
         for layer in manifest.layers.prefix(SignatureDiscovery.maximumCandidates) {
-            let payload = try await source.blob(repository, digest: layer.digest, maxSize: SignatureDiscovery.maximumLayerSize)
-            layers.append(CosignLayer(mediaType: layer.mediaType, payload: payload, annotations: layer.annotations ?? [:]))
+            let payload = try await source.blob(repository, descriptor: layer, maxSize: SignatureDiscovery.maximumLayerSize)
+            layers.append(CosignLayer(mediaType: layer.mediaType.rawValue, payload: payload, annotations: layer.annotations ?? [:]))
         }
         return SignatureCandidate(source: where_, layers: layers)
     }

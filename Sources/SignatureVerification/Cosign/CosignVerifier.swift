@@ -107,6 +107,9 @@ public struct CosignVerifier: Sendable {
         do {
             try verify(layer, imageDigest: imageDigest, now: now, into: &report)
             report.verified = report.checks.allSatisfy(\.passed)
+        } catch let failure as CheckFailure {
+            report.checks.append(.failed(failure.check, failure.reason, failure.message))
+            report.verified = false
         } catch let error as SignatureVerificationError {
             report.checks.append(.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
             report.verified = false
@@ -219,9 +222,11 @@ public struct CosignVerifier: Sendable {
         if let rekor = layer.annotations[CosignLayer.rekorBundleAnnotation], !rekor.isEmpty {
             let entry: VerifiedLogEntry
             do {
-                entry = try CosignRekorBundle(json: Array(rekor.utf8)).verify(logs: logs)
+                entry = try JSONDecoder().decode(CosignRekorBundle.self, from: Data(rekor.utf8)).verify(logs: logs)
             } catch let error as TransparencyLogError {
                 throw fail(ReasonCode(rawValue: error.code.rawValue), "tlog", error.message)
+            } catch {
+                throw fail(.tlogEntryMismatch, "tlog", "the \(CosignLayer.rekorBundleAnnotation) annotation does not parse: \(error)")
             }
             try CosignVerifier.checkBinding(entry.body, signature: signature, key: verifyingKey, certificate: certificate,
                                             envelopeOrPayload: layer.payload)
@@ -261,9 +266,15 @@ public struct CosignVerifier: Sendable {
 
     // MARK: - Pieces
 
-    private func fail(_ code: ReasonCode, _ check: String, _ message: String) -> SignatureVerificationError {
-        SignatureVerificationError(SignatureVerificationError.Code(rawValue: code.rawValue) ?? .signatureInvalid,
-                                   check: check, message)
+    /// A failed check, carried to the report with its gate reason code.
+    struct CheckFailure: Error {
+        let reason: ReasonCode
+        let check: String
+        let message: String
+    }
+
+    private func fail(_ reason: ReasonCode, _ check: String, _ message: String) -> CheckFailure {
+        CheckFailure(reason: reason, check: check, message: message)
     }
 
     /// The SHA-256 of the key's SubjectPublicKeyInfo, hex: how keys are named in verdicts.
@@ -283,7 +294,7 @@ public struct CosignVerifier: Sendable {
     /// Parses a DSSE envelope as cosign stores it in an `.att` layer.
     static func parseEnvelope(_ bytes: [UInt8]) throws -> DSSEEnvelope {
         let invalid = { (what: String) in
-            SignatureVerificationError(.payloadInvalid, check: "payload", "the attestation's DSSE envelope \(what)")
+            CheckFailure(reason: .payloadInvalid, check: "payload", message: "the attestation's DSSE envelope \(what)")
         }
         guard bytes.count <= 16 << 20 else { throw invalid("is larger than 16 MiB") }
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
@@ -305,7 +316,7 @@ public struct CosignVerifier: Sendable {
     static func checkBinding(_ body: RekorEntryBody, signature: [UInt8], key: PublicKey, certificate: Certificate?,
                              envelopeOrPayload: [UInt8]) throws {
         let mismatch = { (what: String) in
-            SignatureVerificationError(.tlogEntryInvalid, check: "tlog", "the transparency-log entry \(what)")
+            CheckFailure(reason: .tlogEntryMismatch, check: "tlog", message: "the transparency-log entry \(what)")
         }
         guard let entrySignature = body.signatures.first(where: { $0.signature == signature }) else {
             throw mismatch("records another signature than this layer's")
@@ -319,7 +330,7 @@ public struct CosignVerifier: Sendable {
             guard der == key.spkiDER else { throw mismatch("records another public key than the one that signed") }
         }
         let payloadDigest = HashAlgorithm.sha256.hash(envelopeOrPayload)
-        guard body.boundDigests.contains(EntryDigest(algorithm: .sha256, value: payloadDigest)) else {
+        guard body.cosignLayerDigests.contains(EntryDigest(algorithm: .sha256, value: payloadDigest)) else {
             throw mismatch("records a hash that is not sha256 of the signed payload")
         }
     }
@@ -388,7 +399,7 @@ public struct CosignVerifier: Sendable {
         var issuers = intermediates
         for authority in certificateAuthorities { issuers += authority.validator.intermediates + authority.validator.roots }
         var lastError = "no issuer certificate was found for the leaf"
-        for issuer in issuers where issuer.subject == certificate.issuer {
+        for issuer in issuers where certificate.isIssued(by: issuer) {
             do {
                 if try !verifyEmbeddedSCTs(leaf: certificate, issuer: issuer, logs: ctLogs).isEmpty { return }
                 lastError = "no embedded SCT verifies against a trusted CT log"
@@ -397,5 +408,22 @@ public struct CosignVerifier: Sendable {
             }
         }
         throw fail(.sctInvalid, "sct", "\(lastError); pass --insecure-ignore-sct only for private infrastructure")
+    }
+}
+
+extension RekorEntryBody {
+    /// The digests a classic cosign layer blob must match: the artifact digest of a `hashedrekord` (the layer blob is
+    /// the simple-signing payload), or the envelope hash of a `dsse` / `intoto` entry (the layer blob is the envelope).
+    var cosignLayerDigests: [EntryDigest] {
+        switch self {
+        case .hashedRekord(_, _, let algorithm, let digest), .hashedRekordV2(_, _, _, let algorithm, let digest):
+            return [EntryDigest(algorithm: algorithm, value: digest)]
+        case .dsse(_, let envelopeHash, _):
+            return envelopeHash.map { [$0] } ?? []
+        case .intoto(_, _, let envelopeHash, _):
+            return [envelopeHash]
+        case .dsseV2:
+            return []
+        }
     }
 }

@@ -63,7 +63,8 @@ public struct SimpleSigningPayload: Sendable, Hashable {
         case let values as [String: Any]:
             for (key, value) in values {
                 if key == "timestamp" {
-                    guard let number = value as? NSNumber, CFNumberIsFloatType(number) == false else {
+                    guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() == number.doubleValue,
+                          abs(number.doubleValue) < 9.0e15 else {
                         throw invalid("has a non-integer optional.timestamp")
                     }
                     timestamp = number.int64Value
