@@ -12,7 +12,9 @@
 /// sha512 by default) and the encoded part lowercase hex of the right length.
 public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     /// The registry host with optional port (`docker.io`, `localhost:5000`, `[::1]:5000`); empty when a strictly
-    /// parsed reference has none.
+    /// parsed reference has none, and — exactly as in distribution/reference — even after normalization when the
+    /// first component looks like a host but is not a valid one (`foo_bar.com/x`). Registry clients must refuse an
+    /// empty domain.
     public let domain: String
     /// The repository path within the registry (`library/ubuntu`); at most 255 characters.
     public let path: String
