@@ -1,5 +1,5 @@
 // verify-image-bench: prints throughput figures next to the raw OpenSSL limit or a peer's time.
-// Usage: verify-image-bench <digest|bundles|scan|images> [ARGS...]
+// Usage: verify-image-bench <digest|bundles|scan|images|tlog> [ARGS...]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -7,6 +7,8 @@ let benches: [String: ([String]) async throws -> Void] = [
     "digest": benchDigest,
     "bundles": benchBundles,
     "scan": benchScan,
+    "tlog": benchTlog,
+    "references": benchReferences,
 ]
 guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))

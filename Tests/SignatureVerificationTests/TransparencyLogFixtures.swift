@@ -1,4 +1,5 @@
 import Foundation
+import CryptoPrimitives
 @testable import SignatureVerification
 
 /// Paths and loaders for the real transparency-log fixtures in testdata/tlog (see its README.md).
@@ -61,4 +62,44 @@ enum TLogFixtures {
         }
         return files.sorted()
     }()
+}
+
+extension TLogFixtures {
+    /// RFC 3339 with or without fractional seconds, as trusted roots use both.
+    static func date(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return plain.date(from: text) ?? fractional.date(from: text)
+    }
+
+    /// The `tlogs[]` of a trusted_root.json as TransparencyLogKeys (a test-only reader; the bundle module has the
+    /// real trusted-root parser).
+    static func logs(_ trustedRootPath: String) throws -> [TransparencyLogKey] {
+        let json = try JSONSerialization.jsonObject(with: Data(try bytes(trustedRootPath))) as? [String: Any] ?? [:]
+        return try (json["tlogs"] as? [[String: Any]] ?? []).map { tlog in
+            let publicKey = tlog["publicKey"] as? [String: Any] ?? [:]
+            let validFor = publicKey["validFor"] as? [String: Any] ?? [:]
+            guard let raw = (publicKey["rawBytes"] as? String).flatMap({ Data(base64Encoded: $0) }),
+                  let logID = ((tlog["logId"] as? [String: Any])?["keyId"] as? String).flatMap({ Data(base64Encoded: $0) }) else {
+                throw Missing(description: "\(trustedRootPath): tlog without key or log id")
+            }
+            return TransparencyLogKey(logID: [UInt8](logID), key: try PublicKey(derSPKI: [UInt8](raw)),
+                                      baseURL: tlog["baseUrl"] as? String ?? "",
+                                      validFrom: (validFor["start"] as? String).flatMap(date),
+                                      validUntil: (validFor["end"] as? String).flatMap(date))
+        }
+    }
+
+    /// The trusted root that goes with a bundle fixture: the case's own, else staging for staging bundles, else
+    /// production.
+    static func rootPath(for bundlePath: String) -> String {
+        let own = (bundlePath as NSString).deletingLastPathComponent + "/trusted_root.json"
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(own).path) { return own }
+        if bundlePath.contains("othername") { return "roots/scaffolding.trusted_root.json" }
+        let staging = ["sigstore-python/bundle.txt", "sigstore-python/bundle_v3.txt", "staging-rekor-v2", "bundle_no_checkpoint",
+                       "bundle-from-wrong-instance"]
+        if staging.contains(where: bundlePath.contains) { return "roots/staging.trusted_root.json" }
+        return "roots/production.trusted_root.json"
+    }
 }
