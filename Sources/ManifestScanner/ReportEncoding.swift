@@ -66,7 +66,8 @@ extension ScanReport {
         }
         let counts = countsByStatus
         let failing = findings.filter { failOn.contains($0.status) }.count
-        out += "],\"summary\":{\"files\":\(filesScanned),\"bytes\":\(bytesScanned),\"findings\":\(findings.count)"
+        out += "],\"summary\":{\"files\":\(filesScanned),\"bytes\":\(bytesScanned),\"textBytes\":\(textBytes)"
+        out += ",\"findings\":\(findings.count)"
         out += ",\"pinned\":\(counts[.pinned] ?? 0),\"notPinned\":\(findings.count - (counts[.pinned] ?? 0))"
         out += ",\"failing\":\(failing),\"byStatus\":{"
         out += PinStatus.allCases.map { "\(jsonString($0.rawValue)):\(counts[$0] ?? 0)" }.joined(separator: ",")
