@@ -64,6 +64,19 @@ public struct ManifestScanner: Sendable {
     /// - Throws: ``ScanError`` `path_not_found` when a path does not exist (nothing is scanned then).
     public func scan(paths: [String], readStandardInput: @escaping @Sendable (Int) throws -> Data = ManifestScanner.readStandardInput)
         throws -> ScanReport {
+        let collected = FindingCollector()
+        let tally = try scan(paths: paths, readStandardInput: readStandardInput) { collected.append($0) }
+        return ScanReport(findings: collected.findings, filesScanned: tally.files, bytesScanned: tally.bytes,
+                          textBytes: tally.textBytes)
+    }
+
+    /// Scans like ``scan(paths:readStandardInput:)`` but hands findings to `onFindings` as each file is done, in
+    /// input order, and keeps none of them: memory stays flat however many files there are.
+    ///
+    /// - Returns: the counts for the summary.
+    /// - Throws: ``ScanError`` `path_not_found` when a path does not exist (nothing is scanned then).
+    public func scan(paths: [String], readStandardInput: @escaping @Sendable (Int) throws -> Data = ManifestScanner.readStandardInput,
+                     onFindings: @escaping @Sendable ([Finding]) -> Void) throws -> ScanTally {
         for path in paths where path != "-" {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ScanError(.pathNotFound, "no such file or folder: \(path)")
@@ -89,15 +102,15 @@ public struct ManifestScanner: Sendable {
                 items.append(.file(path))
             }
         }
-        return scanItems(items)
+        return scanItems(items, onFindings: onFindings)
     }
 
     /// Scans the work items on up to `activeProcessorCount` threads (each with a large stack), merging results in
     /// item order, so the output does not depend on scheduling.
-    private func scanItems(_ items: [WorkItem]) -> ScanReport {
+    private func scanItems(_ items: [WorkItem], onFindings: @escaping @Sendable ([Finding]) -> Void) -> ScanTally {
         let limits = self.limits
         let progress = self.progress
-        let shared = SharedScanState(count: items.count)
+        let shared = SharedScanState(count: items.count, emit: onFindings)
         // Chart.yaml appVersions first: the usual default tag of the values.yaml next to them (named in notes).
         let charts = items.compactMap { item -> String? in
             if case .file(let p) = item, lastPathComponent(p) == "Chart.yaml" { return p }
@@ -133,7 +146,7 @@ public struct ManifestScanner: Sendable {
             thread.start()
         }
         for _ in 0..<workers { done.wait() }
-        return shared.report()
+        return shared.tally()
     }
 
     /// Regular files with a scanned extension, sorted; symbolic links and `.git` are not followed.
@@ -217,13 +230,6 @@ public struct ScanReport: Sendable {
     public func exitStatus(failOn: Set<PinStatus> = PinStatus.defaultFailing) -> Int32 {
         findings.contains(where: { failOn.contains($0.status) }) ? 1 : 0
     }
-
-    /// Number of findings per status (every status present, zeros included).
-    public var countsByStatus: [PinStatus: Int] {
-        var counts = Dictionary(uniqueKeysWithValues: PinStatus.allCases.map { ($0, 0) })
-        for f in findings { counts[f.status, default: 0] += 1 }
-        return counts
-    }
 }
 
 // MARK: - One scan run
@@ -235,16 +241,20 @@ enum WorkItem: @unchecked Sendable {
     case finding(Finding)
 }
 
-/// Results of the workers, stored by item index; the next index to take.
+/// Results of the workers, stored by item index and handed on in item order; the next index to take.
 final class SharedScanState: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
+    private var nextToEmit = 0
     private let count: Int
     private var runs: [ScanRun?]
+    private let emit: @Sendable ([Finding]) -> Void
+    private var counts = ScanTally()
     private var files = 0, bytes = 0, findings = 0, lastProgress = 0
 
-    init(count: Int) {
+    init(count: Int, emit: @escaping @Sendable ([Finding]) -> Void) {
         self.count = count
+        self.emit = emit
         runs = Array(repeating: nil, count: count)
     }
 
@@ -255,10 +265,20 @@ final class SharedScanState: @unchecked Sendable {
         return next - 1
     }
 
-    /// Stores a finished item; returns a progress update every 50 files.
+    /// Stores a finished item and emits every finished item that is next in order; returns a progress update
+    /// every 50 files.
     func store(_ run: ScanRun, at index: Int) -> ScanProgress? {
         lock.lock(); defer { lock.unlock() }
         runs[index] = run
+        while nextToEmit < count, let ready = runs[nextToEmit] {
+            runs[nextToEmit] = nil
+            nextToEmit += 1
+            counts.files += ready.files
+            counts.bytes += ready.bytes
+            counts.textBytes += ready.textBytes
+            counts.add(ready.findings)
+            if !ready.findings.isEmpty { emit(ready.findings) }
+        }
         files += run.files
         bytes += run.bytes
         findings += run.findings.count
@@ -267,19 +287,20 @@ final class SharedScanState: @unchecked Sendable {
         return ScanProgress(files: files, bytes: bytes, findings: findings, current: run.name)
     }
 
-    func report() -> ScanReport {
+    func tally() -> ScanTally {
         lock.lock(); defer { lock.unlock() }
-        var all: [Finding] = []
-        all.reserveCapacity(findings)
-        var files = 0, bytes = 0, textBytes = 0
-        for run in runs {
-            guard let run else { continue }
-            all += run.findings
-            files += run.files
-            bytes += run.bytes
-            textBytes += run.textBytes
-        }
-        return ScanReport(findings: all, filesScanned: files, bytesScanned: bytes, textBytes: textBytes)
+        return counts
+    }
+}
+
+/// Collects streamed findings (for ``ManifestScanner/scan(paths:readStandardInput:)``).
+final class FindingCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var findings: [Finding] = []
+
+    func append(_ more: [Finding]) {
+        lock.lock(); defer { lock.unlock() }
+        findings += more
     }
 }
 
