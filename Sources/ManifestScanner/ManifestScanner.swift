@@ -1,1 +1,394 @@
-// ManifestScanner: see docs/ARCHITECTURE.md.
+import Foundation
+import Yams
+
+/// Bounds on what one scan will read, parse and expand. Each refusal becomes an `error` finding naming the limit.
+public struct ScanLimits: Sendable, Hashable {
+    /// Largest YAML/JSON file or archive read from disk (bytes).
+    public var maxFileBytes = 32 << 20
+    /// Largest input read from standard input (bytes).
+    public var maxStdinBytes = 64 << 20
+    /// Node visits per file, counting every expansion of an alias (alias bombs stop here).
+    public var maxNodes = 1_000_000
+    /// Nesting depth of YAML collections (libyaml itself stops at 1000).
+    public var maxDepth = 200
+    /// Largest decompressed size of one chart archive (bytes).
+    public var maxArchiveBytes = 128 << 20
+    /// Largest decompressed:compressed ratio, checked once past 1 MiB of output.
+    public var maxDecompressionRatio = 200
+    /// Most tar entries in one archive.
+    public var maxArchiveEntries = 20_000
+    /// Most levels of archives inside archives (`chart.tgz!charts/dep.tgz!…`).
+    public var maxArchiveNesting = 3
+
+    /// The default limits.
+    public init() {}
+}
+
+/// Progress of a running scan, for a progress line.
+public struct ScanProgress: Sendable {
+    /// Files (and archive entries) scanned so far.
+    public var files: Int
+    /// Bytes read so far (archives: compressed bytes).
+    public var bytes: Int
+    /// Findings so far.
+    public var findings: Int
+    /// The path being scanned.
+    public var current: String
+}
+
+/// Finds every image reference in Kubernetes YAML/JSON, Helm values, Chart.yaml, chart archives and Kustomize
+/// files, and says how each is pinned.
+///
+/// ```swift
+/// let report = try ManifestScanner().scan(paths: ["deploy/", "chart-1.0.0.tgz"])
+/// for finding in report.findings where !finding.pinned { print(finding.file, finding.line, finding.status) }
+/// ```
+public struct ManifestScanner: Sendable {
+    /// The limits applied to every input.
+    public var limits: ScanLimits
+    /// Called every few files with the progress so far (from the scanning thread).
+    public var progress: (@Sendable (ScanProgress) -> Void)?
+
+    /// Creates a scanner.
+    public init(limits: ScanLimits = ScanLimits(), progress: (@Sendable (ScanProgress) -> Void)? = nil) {
+        self.limits = limits
+        self.progress = progress
+    }
+
+    /// File name endings the scanner reads inside folders and archives.
+    public static let scannedExtensions = [".yaml", ".yml", ".json", ".tgz", ".tar.gz"]
+
+    /// Scans files, folders (recursively, symbolic links inside folders not followed), chart archives, and `-`
+    /// (standard input, read through `readStandardInput`).
+    ///
+    /// - Throws: ``ScanError`` `path_not_found` when a path does not exist (nothing is scanned then).
+    public func scan(paths: [String], readStandardInput: @escaping @Sendable (Int) throws -> Data = ManifestScanner.readStandardInput)
+        throws -> ScanReport {
+        for path in paths where path != "-" {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ScanError(.pathNotFound, "no such file or folder: \(path)")
+            }
+        }
+        let scanner = self
+        return runOnLargeStack {
+            let run = ScanRun(limits: scanner.limits, progress: scanner.progress)
+            for path in paths {
+                if path == "-" {
+                    do {
+                        let data = try readStandardInput(scanner.limits.maxStdinBytes)
+                        run.scanBytes(data, name: "-", nesting: 0)
+                    } catch let error as ScanError {
+                        run.findings.append(.error(file: "-", error))
+                    } catch {
+                        run.findings.append(.error(file: "-", ScanError(.stdinUnreadable, "could not read standard input: \(error)")))
+                    }
+                } else {
+                    run.scanPath(path)
+                }
+            }
+            return ScanReport(findings: run.findings, filesScanned: run.files, bytesScanned: run.bytes)
+        }
+    }
+
+    /// Scans one input held in memory: YAML/JSON text, or a gzip-compressed chart archive.
+    /// `name` is used as the file name in findings (`Chart.yaml` and `kustomization.yaml` names are recognised).
+    public func scan(data: Data, name: String) -> [Finding] {
+        let limits = self.limits
+        return runOnLargeStack {
+            let run = ScanRun(limits: limits, progress: nil)
+            run.scanBytes(data, name: name, nesting: 0)
+            return run.findings
+        }
+    }
+
+    /// Reads standard input up to `limit` bytes.
+    ///
+    /// - Throws: ``ScanError`` `file_too_large` past the limit.
+    @Sendable public static func readStandardInput(limit: Int) throws -> Data {
+        var data = Data()
+        let handle = FileHandle.standardInput
+        while true {
+            guard let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty else { break }
+            data.append(chunk)
+            if data.count > limit {
+                throw ScanError(.fileTooLarge, "standard input is larger than \(limit) bytes; scan the files instead")
+            }
+        }
+        return data
+    }
+}
+
+/// The result of a scan.
+public struct ScanReport: Sendable {
+    /// Every finding, in input order (files sorted within folders, lines in order within files).
+    public var findings: [Finding]
+    /// Files scanned (archive entries count one each).
+    public var filesScanned: Int
+    /// Bytes read from disk or standard input.
+    public var bytesScanned: Int
+
+    /// Creates a report.
+    public init(findings: [Finding], filesScanned: Int, bytesScanned: Int) {
+        self.findings = findings
+        self.filesScanned = filesScanned
+        self.bytesScanned = bytesScanned
+    }
+
+    /// The findings whose status is in `failOn`.
+    public func failing(_ failOn: Set<PinStatus> = PinStatus.defaultFailing) -> [Finding] {
+        findings.filter { failOn.contains($0.status) }
+    }
+
+    /// 0 when no finding's status is in `failOn`, else 1.
+    public func exitStatus(failOn: Set<PinStatus> = PinStatus.defaultFailing) -> Int32 {
+        findings.contains(where: { failOn.contains($0.status) }) ? 1 : 0
+    }
+
+    /// Number of findings per status (every status present, zeros included).
+    public var countsByStatus: [PinStatus: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: PinStatus.allCases.map { ($0, 0) })
+        for f in findings { counts[f.status, default: 0] += 1 }
+        return counts
+    }
+}
+
+// MARK: - One scan run
+
+/// The state of one scan (single-threaded, on a thread with a large stack).
+final class ScanRun {
+    let limits: ScanLimits
+    let progress: (@Sendable (ScanProgress) -> Void)?
+    var findings: [Finding] = []
+    var files = 0
+    var bytes = 0
+    /// appVersion of charts by folder (`dir` of a Chart.yaml), for notes on empty tags.
+    var appVersions: [String: String] = [:]
+    private var lastProgress = 0
+
+    init(limits: ScanLimits, progress: (@Sendable (ScanProgress) -> Void)?) {
+        self.limits = limits
+        self.progress = progress
+    }
+
+    func scanPath(_ path: String) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            findings.append(.error(file: path, ScanError(.pathNotFound, "no such file or folder: \(path)")))
+            return
+        }
+        if isDir.boolValue {
+            for file in listFolder(path) { scanFile(file) }
+        } else {
+            scanFile(path)
+        }
+    }
+
+    /// Regular files with a scanned extension, sorted; symbolic links and `.git` are not followed.
+    private func listFolder(_ root: String) -> [String] {
+        var result: [String] = []
+        var stack = [root]
+        let fm = FileManager.default
+        while let dir = stack.popLast() {
+            guard let names = try? fm.contentsOfDirectory(atPath: dir) else {
+                findings.append(.error(file: dir, ScanError(.fileUnreadable, "could not list folder \(dir)")))
+                continue
+            }
+            for name in names where name != ".git" {
+                let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+                guard let attrs = try? fm.attributesOfItem(atPath: full), let type = attrs[.type] as? FileAttributeType
+                else { continue }
+                if type == .typeDirectory {
+                    stack.append(full)
+                } else if type == .typeRegular, ManifestScanner.scannedExtensions.contains(where: { name.hasSuffix($0) }) {
+                    result.append(full)
+                }
+            }
+        }
+        return result.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    private func scanFile(_ path: String) {
+        let fm = FileManager.default
+        if let size = (try? fm.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.maxFileBytes {
+            findings.append(.error(file: path, ScanError(.fileTooLarge,
+                "file is \(size) bytes, above the limit of \(limits.maxFileBytes); split it or raise the limit")))
+            return
+        }
+        guard let data = fm.contents(atPath: path) else {
+            findings.append(.error(file: path, ScanError(.fileUnreadable, "could not read \(path) (permissions?)")))
+            return
+        }
+        if data.count > limits.maxFileBytes {
+            findings.append(.error(file: path, ScanError(.fileTooLarge,
+                "file is \(data.count) bytes, above the limit of \(limits.maxFileBytes)")))
+            return
+        }
+        scanBytes(data, name: path, nesting: 0)
+    }
+
+    func scanBytes(_ data: Data, name: String, nesting: Int) {
+        files += 1
+        if nesting == 0 { bytes += data.count }
+        if let progress, files - lastProgress >= 50 {
+            lastProgress = files
+            progress(ScanProgress(files: files, bytes: bytes, findings: findings.count, current: name))
+        }
+        if data.count >= 2, data[data.startIndex] == 0x1f, data[data.startIndex + 1] == 0x8b {
+            scanArchive(data, name: name, nesting: nesting)
+        } else if name.hasSuffix(".tgz") || name.hasSuffix(".tar.gz") {
+            findings.append(.error(file: name, ScanError(.gzipInvalid, "not gzip data (no 1f 8b header); a chart archive must be a .tgz")))
+        } else {
+            let dir = parentPath(name)
+            scanText(data, name: name, appVersion: appVersions[dir])
+        }
+    }
+
+    // MARK: Archives
+
+    private func scanArchive(_ data: Data, name: String, nesting: Int) {
+        guard nesting < limits.maxArchiveNesting else {
+            findings.append(.error(file: name, ScanError(.archiveLimit,
+                "archive nested more than \(limits.maxArchiveNesting) levels deep; not opened")))
+            return
+        }
+        let tar: Data
+        do {
+            tar = try Gunzip.inflate(data, maxOutput: limits.maxArchiveBytes, maxRatio: limits.maxDecompressionRatio)
+        } catch let error as ScanError {
+            findings.append(.error(file: name, error))
+            return
+        } catch {
+            findings.append(.error(file: name, ScanError(.gzipInvalid, "\(error)")))
+            return
+        }
+        let result: TarReader.Result
+        do {
+            result = try TarReader.read(tar, maxEntries: limits.maxArchiveEntries) { path in
+                ManifestScanner.scannedExtensions.contains(where: { path.hasSuffix($0) })
+            }
+        } catch let error as ScanError {
+            findings.append(.error(file: name, error))
+            return
+        } catch {
+            findings.append(.error(file: name, ScanError(.tarInvalid, "\(error)")))
+            return
+        }
+        for (path, error) in result.refused {
+            findings.append(.error(file: name + "!" + path, error))
+        }
+        // Chart.yaml first (its appVersion is the default tag of the values next to it), then the rest in order.
+        let ordered = result.files.filter { lastPathComponent($0.path) == "Chart.yaml" }
+            + result.files.filter { lastPathComponent($0.path) != "Chart.yaml" }
+        let saved = appVersions
+        for file in ordered {
+            scanBytes(file.data, name: name + "!" + file.path, nesting: nesting + 1)
+        }
+        appVersions = saved
+    }
+
+    // MARK: YAML
+
+    private func scanText(_ data: Data, name: String, appVersion: String?) {
+        guard var text = String(validating: data, as: UTF8.self) else {
+            findings.append(.error(file: name, ScanError(.notUTF8, "not UTF-8 text; save the file as UTF-8")))
+            return
+        }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let baseName = lastPathComponent(name)
+        if let line = YAMLSafety.aliasInKeyLine(text) {
+            findings.append(.error(file: name, ScanError(.yamlAliasInKey,
+                "an alias is used inside a mapping key (line \(line)); the parser would expand it without bound. "
+                + "Write the key out instead of using an alias"), line: line))
+            return
+        }
+        let isKustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains(baseName)
+        let isChart = baseName == "Chart.yaml"
+        var fileFindings: [Finding] = []
+        var visited = 0
+        var document = 0
+        do {
+            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default)
+            while let root = try parser.nextRoot() {
+                var context = WalkContext(file: name)
+                context.document = document
+                context.chartAppVersion = appVersion
+                context.isKustomization = isKustomization
+                let walker = DocumentWalker(context: context, maxNodes: limits.maxNodes, maxDepth: limits.maxDepth,
+                                            visited: visited)
+                defer {
+                    visited = walker.visited
+                    fileFindings += walker.findings
+                    document += 1
+                }
+                if isChart {
+                    try walker.walkChartMetadata(root) { nested in
+                        if YAMLSafety.aliasInKeyLine(nested) != nil { return nil }
+                        return try Parser(yaml: nested, resolver: .basic, constructor: .default).nextRoot()
+                    }
+                    if let app = walker.context.chartAppVersion {
+                        appVersions[parentPath(name)] = app
+                    }
+                } else {
+                    try walker.walkDocument(root)
+                }
+            }
+            findings += fileFindings
+        } catch let error as WalkAbort {
+            findings += fileFindings
+            switch error {
+            case .nodeLimit(let mark):
+                findings.append(.error(file: name, ScanError(.yamlNodeLimit,
+                    "more than \(limits.maxNodes) YAML nodes after alias expansion (an alias bomb?); the rest of the file was not read"),
+                    line: mark?.line ?? 0, column: mark?.column ?? 0))
+            case .depthLimit(let mark):
+                findings.append(.error(file: name, ScanError(.yamlDepthLimit,
+                    "YAML nested deeper than \(limits.maxDepth) levels; the rest of the file was not read"),
+                    line: mark?.line ?? 0, column: mark?.column ?? 0))
+            }
+        } catch {
+            if text.contains("{{") {
+                // A Helm/Go template is not YAML: read its image lines instead.
+                findings += TemplateScanner.scan(text, file: name)
+                return
+            }
+            findings += fileFindings
+            let (message, line, column) = YAMLSafety.describe(error)
+            let code: ScanError.Code = message.contains("Maximum nesting level") ? .yamlDepthLimit : .yamlInvalid
+            findings.append(.error(file: name, ScanError(code,
+                "not valid YAML or JSON: \(message)" + (code == .yamlDepthLimit ? " (more than 1000 levels)" : "")),
+                line: line, column: column))
+        }
+    }
+}
+
+/// Runs `body` on a thread with a 64 MiB stack (the YAML parser and the walk recurse once per nesting level)
+/// and waits for it.
+func runOnLargeStack<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+    let box = ResultBox<T>()
+    let thread = Thread {
+        box.value = body()
+        box.done.signal()
+    }
+    thread.stackSize = 64 << 20
+    thread.start()
+    box.done.wait()
+    guard let value = box.value else { return body() }
+    return value
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+    let done = DispatchSemaphore(value: 0)
+}
+
+/// The part of `path` after the last `/` (Foundation's NSString path methods crash on some inputs such as `-`).
+func lastPathComponent(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: slash)...])
+}
+
+/// The part of `path` before the last `/`, or "" when there is none.
+func parentPath(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return String(path[..<slash])
+}

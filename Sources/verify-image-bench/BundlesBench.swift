@@ -1,6 +1,98 @@
 import Foundation
+import ImageGate
 
-/// Placeholder: the Bundles benchmark lands with its issue.
+/// `verify-image-bench bundles [BUNDLE ARTIFACT]`: bundles verified per second on one core (parse + full
+/// verification with a reused `BundleVerifier`), RFC 6962 inclusion proofs per second, and — measured in the same run
+/// with the same keys and signatures — the OpenSSL limit: one P-384 verification (leaf certificate by the Fulcio
+/// intermediate) plus four P-256 verifications (artifact signature, SET, checkpoint, SCT) per bundle.
+/// Default inputs: sigstore-python's production bundle `bundle_v3_github.whl.sigstore` and its wheel.
 func benchBundles(_ arguments: [String]) async throws {
-    print("Bundles benchmark: not implemented yet")
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let bundlePath = arguments.count >= 2 ? arguments[0]
+        : root.appendingPathComponent("testdata/sigstore/sigstore-python/bundle_v3_github.whl.sigstore").path
+    let artifactPath = arguments.count >= 2 ? arguments[1]
+        : root.appendingPathComponent("testdata/sigstore/sigstore-python/bundle_v3_github.whl").path
+    let identity = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+    let issuer = "https://token.actions.githubusercontent.com"
+
+    let bundleJSON = try Data(contentsOf: URL(fileURLWithPath: bundlePath))
+    let artifactBytes = try Data(contentsOf: URL(fileURLWithPath: artifactPath))
+    let verifier = try BundleVerifier(trustedRoot: try TrustedRoot.production())
+    let policy: VerificationPolicy = arguments.count >= 4
+        ? .certificate(identity: .exact(arguments[2]), issuer: .exact(arguments[3]))
+        : .certificate(identity: .exact(identity), issuer: .exact(issuer))
+    let artifact = Artifact.bytes(artifactBytes)
+
+    // Correctness first: the bench refuses to time a failing verification.
+    let first = try verifier.verify(bundle: try SigstoreBundle(json: bundleJSON), artifact: artifact, policy: policy)
+    print("bundle: \(bundlePath) (\(bundleJSON.count) bytes), \(first.checks.count) checks passed")
+
+    // 1. Whole bundles: parse + verify.
+    var failures = 0
+    let bundleRate = measure(minimumSeconds: 2) {
+        guard let bundle = try? SigstoreBundle(json: bundleJSON),
+              (try? verifier.verify(bundle: bundle, artifact: artifact, policy: policy)) != nil else {
+            failures += 1
+            return
+        }
+    }
+    // Parsing alone.
+    let parseRate = measure(minimumSeconds: 1) { _ = try? SigstoreBundle(json: bundleJSON) }
+
+    // 2. Merkle inclusion proofs from the bundle's entry.
+    let bundle = try SigstoreBundle(json: bundleJSON)
+    guard let entry = bundle.tlogEntries.first, let proof = entry.inclusionProof else {
+        throw SignatureVerificationError(.bundleInvalid, check: "bench", "the benchmark bundle has no inclusion proof")
+    }
+    let leafHash = MerkleTree.leafHash(entry.canonicalizedBody)
+    let merkleRate = measure(minimumSeconds: 1) {
+        try? MerkleTree.verifyInclusion(index: UInt64(proof.logIndex), size: UInt64(proof.treeSize), leafHash: leafHash,
+                                        proof: proof.hashes, rootHash: proof.rootHash)
+    }
+
+    // 3. The OpenSSL limit with this bundle's real keys and signatures.
+    guard let leafDER = bundle.verificationMaterial.leafCertificateDER,
+          case .messageSignature(let message) = bundle.content else {
+        throw SignatureVerificationError(.bundleInvalid, check: "bench", "the benchmark bundle must be a certificate-signed message signature")
+    }
+    let leaf = try Certificate(der: leafDER)
+    let production = try TrustedRoot.production()
+    guard let intermediateDER = production.certificateAuthorities.last?.certificatesDER.first else {
+        throw SignatureVerificationError(.trustedRootInvalid, check: "bench", "no Fulcio intermediate in the production root")
+    }
+    let intermediate = try Certificate(der: intermediateDER)
+    let tbsDigest384 = HashAlgorithm.sha384.hash(leaf.tbsDER)
+    let artifactDigest = HashAlgorithm.sha256.hash(artifactBytes)
+    guard intermediate.publicKey.isValidSignature(leaf.signatureValue, forDigest: tbsDigest384, hash: .sha384),
+          leaf.publicKey.isValidSignature(message.signature, forDigest: artifactDigest, hash: .sha256) else {
+        throw SignatureVerificationError(.signatureInvalid, check: "bench", "reference signatures do not verify")
+    }
+    let opensslRate = measure(minimumSeconds: 2) {
+        var ok = intermediate.publicKey.isValidSignature(leaf.signatureValue, forDigest: tbsDigest384, hash: .sha384)
+        for _ in 0..<4 { ok = ok && leaf.publicKey.isValidSignature(message.signature, forDigest: artifactDigest, hash: .sha256) }
+        if !ok { failures += 1 }
+    }
+    guard failures == 0 else {
+        throw SignatureVerificationError(.signatureInvalid, check: "bench", "\(failures) verifications failed during the benchmark")
+    }
+
+    print(String(format: "bundles verified (parse + verify, 1 core): %8.0f /s  (%.1f µs each)", bundleRate, 1e6 / bundleRate))
+    print(String(format: "  of which parsing alone:                  %8.0f /s  (%.1f µs each)", parseRate, 1e6 / parseRate))
+    print(String(format: "OpenSSL limit (1 P-384 + 4 P-256 verify):  %8.0f /s  (%.1f µs each)", opensslRate, 1e6 / opensslRate))
+    print(String(format: "ratio (bundles / OpenSSL limit):           %8.1f%%  (goal ≥ 90%%)", 100 * bundleRate / opensslRate))
+    print(String(format: "Merkle inclusion proofs (%d hashes):       %8.0f /s", proof.hashes.count, merkleRate))
+}
+
+/// Runs `body` repeatedly for at least `minimumSeconds` (after a short warm-up) and returns calls per second.
+private func measure(minimumSeconds: Double, _ body: () -> Void) -> Double {
+    for _ in 0..<20 { body() }
+    var iterations = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    var elapsed = 0.0
+    repeat {
+        for _ in 0..<50 { body() }
+        iterations += 50
+        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    } while elapsed < minimumSeconds
+    return Double(iterations) / elapsed
 }

@@ -1,11 +1,79 @@
 import ArgumentParser
+import Foundation
 import ImageGate
 
-/// `verify-image scan` (placeholder until its issue lands).
-struct ScanCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "scan", abstract: "(not yet implemented)")
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-    func run() async throws {
-        throw ValidationError("verify-image scan is not implemented yet")
+/// `verify-image scan PATH...`: lists every image in Kubernetes manifests, Helm values, Chart.yaml, chart
+/// archives and Kustomize files, and fails when one is not pinned by digest.
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Find images in manifests and charts that are not pinned by digest.",
+        discussion: """
+            PATH is a file (YAML, JSON, Chart.yaml, kustomization.yaml), a folder (scanned recursively), a chart \
+            archive (.tgz), or - for standard input.
+            Statuses: \(PinStatus.allCases.map(\.rawValue).joined(separator: ", ")).
+            Exit status: 0 when no finding has a failing status, 1 when one has, 64 for unusable arguments.
+            """)
+
+    @Argument(help: "Files, folders, chart .tgz archives, or - for standard input.")
+    var paths: [String] = []
+
+    @Option(help: "Output format: text, json or sarif.")
+    var output: String = "text"
+
+    @Option(name: .customLong("fail-on"),
+            help: "Comma-separated statuses that fail the scan (default: every status except pinned), or 'none'.")
+    var failOn: String?
+
+    func run() throws {
+        guard !paths.isEmpty else { usage("give at least one PATH (a file, folder, chart .tgz, or - for stdin)") }
+        guard let format = ScanOutputFormat(rawValue: output) else {
+            usage("--output must be text, json or sarif, not \(output)")
+        }
+        var failing = PinStatus.defaultFailing
+        if let failOn {
+            failing = []
+            for item in failOn.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                if item == "none" { continue }
+                guard let status = PinStatus(rawValue: item) else {
+                    usage("--fail-on: unknown status \(item) (one of \(PinStatus.allCases.map(\.rawValue).joined(separator: ", ")), or none)")
+                }
+                failing.insert(status)
+            }
+        }
+        if paths.filter({ $0 == "-" }).count > 1 { usage("- (standard input) may be given once") }
+
+        let showProgress = isatty(STDERR_FILENO) == 1
+        let started = Date()
+        var progress: (@Sendable (ScanProgress) -> Void)? = nil
+        if showProgress {
+            progress = { (p: ScanProgress) -> Void in
+                guard Date().timeIntervalSince(started) > 0.5 else { return }
+                let line: String = "scanning: \(p.files) files, \(p.bytes / 1024) KiB, \(p.findings) images, at \(p.current)"
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(line.prefix(150))).utf8))
+            }
+        }
+        let report: ScanReport
+        do {
+            report = try ManifestScanner(progress: progress).scan(paths: paths)
+        } catch let error as ScanError {
+            usage(error.message)
+        }
+        if showProgress && Date().timeIntervalSince(started) > 0.5 {
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        }
+        FileHandle.standardOutput.write(Data(report.encoded(format, failOn: failing).utf8))
+        throw ExitCode(report.exitStatus(failOn: failing))
+    }
+
+    private func usage(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("verify-image scan: \(message)\n".utf8))
+        Foundation.exit(64)
     }
 }

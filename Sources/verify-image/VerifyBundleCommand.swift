@@ -1,11 +1,186 @@
 import ArgumentParser
+import Foundation
 import ImageGate
 
-/// `verify-image verify-bundle` (placeholder until its issue lands).
+/// `verify-image verify-bundle`: verifies a Sigstore bundle for an artifact (file or `sha256:` digest), offline,
+/// speaking exactly the sigstore-conformance CLI protocol.
 struct VerifyBundleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify-bundle", abstract: "(not yet implemented)")
+    static let configuration = CommandConfiguration(
+        commandName: "verify-bundle",
+        abstract: "Verify a Sigstore bundle (v0.1–v0.3) for an artifact, offline.",
+        discussion: """
+            FILE_OR_DIGEST is the artifact path, or sha256:<64 hex> when that is not an existing path. For DSSE \
+            bundles the artifact must be a subject of the in-toto statement. Exit status: 0 pass, 1 fail, \
+            64 usage. The production Sigstore trusted root is built in; --staging selects staging.
+            """
+    )
+
+    @Flag(help: "Use the Sigstore staging trusted root instead of production.")
+    var staging = false
+
+    @Option(help: "The Sigstore bundle to verify.")
+    var bundle: String
+
+    @Option(name: .customLong("certificate-identity"), help: "Expected certificate identity (SAN), exact.")
+    var certificateIdentity: String?
+
+    @Option(name: .customLong("certificate-identity-regexp"), help: "Expected certificate identity, anchored regexp.")
+    var certificateIdentityRegexp: String?
+
+    @Option(name: .customLong("certificate-oidc-issuer"), help: "Expected OIDC issuer, exact.")
+    var certificateOIDCIssuer: String?
+
+    @Option(name: .customLong("certificate-oidc-issuer-regexp"), help: "Expected OIDC issuer, anchored regexp.")
+    var certificateOIDCIssuerRegexp: String?
+
+    @Option(help: "PEM public key for key-signed bundles (instead of a certificate identity).")
+    var key: String?
+
+    @Option(name: .customLong("trusted-root"), help: "A Sigstore trusted_root.json to use instead of the built-in root.")
+    var trustedRoot: String?
+
+    @Option(help: "Output format: text or json.")
+    var output: String = "text"
+
+    @Argument(help: "The artifact file, or its digest as sha256:<hex>.")
+    var fileOrDigest: String
+
+    func validate() throws {
+        guard output == "text" || output == "json" else {
+            throw ValidationError("--output must be text or json")
+        }
+        if key != nil {
+            if certificateIdentity != nil || certificateIdentityRegexp != nil || certificateOIDCIssuer != nil
+                || certificateOIDCIssuerRegexp != nil {
+                throw ValidationError("--key cannot be combined with --certificate-identity/--certificate-oidc-issuer")
+            }
+        } else {
+            guard (certificateIdentity == nil) != (certificateIdentityRegexp == nil) else {
+                throw ValidationError("give exactly one of --certificate-identity and --certificate-identity-regexp (or --key)")
+            }
+            guard (certificateOIDCIssuer == nil) != (certificateOIDCIssuerRegexp == nil) else {
+                throw ValidationError("give exactly one of --certificate-oidc-issuer and --certificate-oidc-issuer-regexp")
+            }
+        }
+    }
 
     func run() async throws {
-        throw ValidationError("verify-image verify-bundle is not implemented yet")
+        let json = output == "json"
+        var subject = SubjectVerdict(reference: fileOrDigest, decision: .fail)
+        var report = SignatureReport(kind: "bundle", source: "bundle file \(bundle)")
+        do {
+            let artifact = try loadArtifact()
+            if case .digests(let digests) = artifact, let sha256 = digests[.sha256] {
+                subject.digest = "sha256:\(sha256.hexString)"
+            } else if case .bytes(let data) = artifact {
+                subject.digest = "sha256:\(HashAlgorithm.sha256.hash(data).hexString)"
+            }
+            let policy = try makePolicy()
+            let root = try loadTrustedRoot()
+            let verifier = try BundleVerifier(trustedRoot: root)
+            let parsed = try SigstoreBundle(contentsOfFile: bundle)
+            let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: policy)
+            report.verified = true
+            report.checks = result.checks.map { Check.passed($0.name, $0.detail) }
+            fill(&report, from: result)
+            subject.messages = result.notes
+            subject.decision = .pass
+        } catch let error as SignatureVerificationError {
+            report.checks.append(Check.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
+            subject.reasons = [ReasonCode(rawValue: error.code.rawValue)]
+            subject.messages = [error.message]
+            subject.decision = .fail
+            if error.code == .inputUnreadable || error.code == .policyInvalid {
+                emit(subject: subject, report: report, json: json)
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+        }
+        emit(subject: subject, report: report, json: json)
+        let status = ExitStatus(subject.decision)
+        if status != .pass { throw ExitCode(status.rawValue) }
+    }
+
+    private func emit(subject: SubjectVerdict, report: SignatureReport, json: Bool) {
+        var subject = subject
+        subject.signatures = [report]
+        let verdict = Verdict(subjects: [subject])
+        if json {
+            let text = (try? ContractJSON.encode(verdict)) ?? "{\"schemaVersion\":1,\"decision\":\"\(verdict.decision.rawValue)\"}"
+            print(text)
+        } else {
+            print(verdict.renderText(), terminator: "")
+        }
+    }
+
+    private func fill(_ report: inout SignatureReport, from result: BundleVerificationResult) {
+        switch result.signer {
+        case .certificate(let identity, _, _, _):
+            report.certificateIdentity = identity.subjectAlternativeName
+            report.certificateIssuer = identity.issuer
+            report.certificateExtensions = identity.extensions.values
+        case .key(let keyID):
+            report.keyID = keyID
+        }
+        if let entry = result.logEntries.first {
+            report.tlogIndex = entry.logIndex
+            report.integratedTime = entry.integratedTime.map(ContractJSON.timestamp)
+        }
+        let timestamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { ContractJSON.timestamp($0.time) }
+        if !timestamps.isEmpty { report.timestamps = timestamps }
+        report.predicateType = result.statement?.predicateType
+    }
+
+    /// FILE_OR_DIGEST: a digest only when it is `sha256:` + 64 hex characters (or `sha384:`/`sha512:` with the right
+    /// length, an extension of the protocol) and not an existing path; otherwise a file path.
+    private func loadArtifact() throws -> Artifact {
+        if !FileManager.default.fileExists(atPath: fileOrDigest), let (algorithm, value) = Artifact.parseDigest(fileOrDigest) {
+            return .digest(algorithm, value)
+        }
+        guard let handle = FileHandle(forReadingAtPath: fileOrDigest) else {
+            throw SignatureVerificationError(.inputUnreadable, check: "artifact.read",
+                                             "cannot open artifact \(fileOrDigest); pass an existing file or sha256:<hex>")
+        }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        if size > UInt64(256 << 20) {
+            // Large artifacts are hashed in a streaming pass instead of being loaded.
+            do {
+                return .digests([.sha256: try HashAlgorithm.sha256.hashFile(atPath: fileOrDigest),
+                                 .sha512: try HashAlgorithm.sha512.hashFile(atPath: fileOrDigest)])
+            } catch {
+                throw SignatureVerificationError(.inputUnreadable, check: "artifact.read", "cannot read \(fileOrDigest): \(error)")
+            }
+        }
+        do {
+            try handle.seek(toOffset: 0)
+            return .bytes(try handle.readToEnd() ?? Data())
+        } catch {
+            throw SignatureVerificationError(.inputUnreadable, check: "artifact.read", "cannot read \(fileOrDigest): \(error)")
+        }
+    }
+
+    private func makePolicy() throws -> VerificationPolicy {
+        if let key {
+            let pem: String
+            do {
+                pem = try String(contentsOfFile: key, encoding: .utf8)
+            } catch {
+                throw SignatureVerificationError(.inputUnreadable, check: "policy.key", "cannot read key file \(key)")
+            }
+            do {
+                return .key(try PublicKey(pem: pem))
+            } catch {
+                throw SignatureVerificationError(.keyMismatch, check: "policy.key",
+                                                 "key file \(key) is not a usable PEM public key: \(error)")
+            }
+        }
+        let identity = try certificateIdentityRegexp.map { try StringMatcher.regexp($0) } ?? .exact(certificateIdentity ?? "")
+        let issuer = try certificateOIDCIssuerRegexp.map { try StringMatcher.regexp($0) } ?? .exact(certificateOIDCIssuer ?? "")
+        return .certificate(identity: identity, issuer: issuer)
+    }
+
+    private func loadTrustedRoot() throws -> TrustedRoot {
+        if let trustedRoot { return try TrustedRoot(contentsOfFile: trustedRoot) }
+        return staging ? try TrustedRoot.staging() : try TrustedRoot.production()
     }
 }

@@ -1,0 +1,431 @@
+import Foundation
+import Yams
+
+/// One step of a YAML path.
+enum PathComponent {
+    case key(String)
+    case index(Int)
+}
+
+/// Formats a YAML path: `a.b[0].c`, keys with `.`, `/`, spaces or brackets quoted as `["artifacthub.io/images"]`.
+func formatPath(_ components: [PathComponent]) -> String {
+    var out = ""
+    for component in components {
+        switch component {
+        case .index(let i):
+            out += "[\(i)]"
+        case .key(let k):
+            if k.isEmpty || k.contains(where: { ".[]\"' /\\".contains($0) }) {
+                out += "[\"\(k.replacingOccurrences(of: "\"", with: "\\\""))\"]"
+            } else {
+                if !out.isEmpty { out += "." }
+                out += k
+            }
+        }
+    }
+    return out
+}
+
+/// Why a walk stopped early.
+enum WalkAbort: Error {
+    case nodeLimit(Mark?)
+    case depthLimit(Mark?)
+}
+
+/// What a document walk knows about its surroundings.
+struct WalkContext {
+    /// The file name used in findings.
+    var file: String
+    /// Index of the document in its stream.
+    var document = 0
+    /// `Kind/name` of the innermost Kubernetes object.
+    var object: String?
+    /// `global.imageRegistry` of the values file, when set and non-empty.
+    var globalImageRegistry: String?
+    /// A description of `global.image` when the values define one (the fallback of empty repositories).
+    var globalImage: String?
+    /// `appVersion` of the enclosing chart, when known (the usual default tag).
+    var chartAppVersion: String?
+    /// The file is a Kustomization (by name or kind).
+    var isKustomization = false
+}
+
+/// Walks one composed YAML document and records every image it declares.
+///
+/// Bounded: every node visit (aliases included, since Yams shares aliased subtrees rather than copying them) counts
+/// against `maxNodes`, and nesting against `maxDepth`.
+final class DocumentWalker {
+    private let maxNodes: Int
+    private let maxDepth: Int
+    private(set) var visited = 0
+    private var path: [PathComponent] = []
+    var context: WalkContext
+    var findings: [Finding] = []
+
+    init(context: WalkContext, maxNodes: Int, maxDepth: Int, visited: Int = 0) {
+        self.context = context
+        self.maxNodes = maxNodes
+        self.maxDepth = maxDepth
+        self.visited = visited
+    }
+
+    // MARK: - Entry points
+
+    /// Walks a whole document (values file, Kubernetes object, List, Kustomization, GitHub workflow, …).
+    func walkDocument(_ root: Node) throws {
+        if case .mapping(let m) = root {
+            let pairs = try effectivePairs(m, depth: 0)
+            if let global = value(pairs, "global"), case .mapping(let gm) = global {
+                let gpairs = try effectivePairs(gm, depth: 1)
+                if let reg = scalarString(value(gpairs, "imageRegistry")), !reg.isEmpty {
+                    context.globalImageRegistry = reg
+                }
+                if let gi = value(gpairs, "image"), case .mapping(let im) = gi {
+                    let ipairs = try effectivePairs(im, depth: 2)
+                    if let repo = scalarString(value(ipairs, "repository")), !repo.isEmpty {
+                        context.globalImage = "global.image (\(repo))"
+                    }
+                }
+            }
+            if scalarString(value(pairs, "kind")) == "Kustomization" { context.isKustomization = true }
+        }
+        try walk(root, depth: 0)
+    }
+
+    /// Walks a Chart.yaml: only `annotations["artifacthub.io/images"]` and Bitnami's `annotations.images`,
+    /// each a YAML string holding a list of `{name, image}`.
+    func walkChartMetadata(_ root: Node, parseNested: (String) throws -> Node?) throws {
+        guard case .mapping(let m) = root else { return }
+        let pairs = try effectivePairs(m, depth: 0)
+        if let app = scalarString(value(pairs, "appVersion")), !app.isEmpty { context.chartAppVersion = app }
+        guard let ann = value(pairs, "annotations"), case .mapping(let am) = ann else { return }
+        for (k, v) in am {
+            guard let key = k.scalar?.string, key == "artifacthub.io/images" || key == "images",
+                  case .scalar(let s) = v else { continue }
+            path = [.key("annotations"), .key(key)]
+            guard let inner = try parseNested(s.string), case .sequence(let seq) = inner else { continue }
+            // Lines inside the string are offset from the annotation's own line (block scalars start one below).
+            let base = (s.mark?.line ?? 1) - (s.style == .literal || s.style == .folded ? 0 : 1)
+            for (i, item) in seq.enumerated() {
+                visited += 1
+                guard case .mapping(let im) = item,
+                      let imageNode = im.first(where: { $0.key.scalar?.string == "image" })?.value,
+                      case .scalar(let imageScalar) = imageNode else { continue }
+                path.append(.index(i)); path.append(.key("image"))
+                let line = base + (imageScalar.mark?.line ?? 1)
+                emit(imageScalar.string, line: line, column: imageScalar.mark?.column ?? 0,
+                     extraNote: "declared in Chart.yaml annotation \(key) (a declaration, not what the templates run)")
+                path.removeLast(2)
+            }
+        }
+        path = []
+    }
+
+    // MARK: - Generic walk
+
+    private func count(_ node: Node, depth: Int) throws {
+        visited += 1
+        if visited > maxNodes { throw WalkAbort.nodeLimit(node.mark) }
+        if depth > maxDepth { throw WalkAbort.depthLimit(node.mark) }
+    }
+
+    private func walk(_ node: Node, depth: Int) throws {
+        try count(node, depth: depth)
+        switch node {
+        case .mapping(let m):
+            let pairs = try effectivePairs(m, depth: depth)
+            let savedObject = context.object
+            var isObject = false
+            if let kind = scalarString(value(pairs, "kind")), scalarString(value(pairs, "apiVersion")) != nil {
+                isObject = true
+                var name = ""
+                if let meta = value(pairs, "metadata"), case .mapping(let mm) = meta {
+                    name = scalarString(mm.first(where: { $0.key.scalar?.string == "name" })?.value) ?? ""
+                }
+                context.object = "\(kind)/\(name)"
+            }
+            for (k, v) in pairs {
+                guard let key = k.scalar?.string else { continue }
+                if isObject, key == "status" { continue } // runtime state (imageID), not a declaration
+                path.append(.key(key))
+                defer { path.removeLast() }
+                if key == "images", context.isKustomization, case .sequence(let seq) = v {
+                    try walkKustomizeImages(seq, depth: depth + 1)
+                } else if isImageKey(key) {
+                    try handleImage(keyNode: k, value: v, siblings: pairs, depth: depth + 1)
+                } else if isImageListKey(key), case .sequence(let seq) = v {
+                    try handleImageList(seq, depth: depth + 1)
+                } else {
+                    try walk(v, depth: depth + 1)
+                }
+            }
+            context.object = savedObject
+        case .sequence(let s):
+            for (i, e) in s.enumerated() {
+                path.append(.index(i))
+                defer { path.removeLast() }
+                try walk(e, depth: depth + 1)
+            }
+        case .scalar, .alias:
+            return
+        }
+    }
+
+    /// `image`, `initImage`, `thanosImage`, `configReloaderImage`, `base_image`, … (not `imagePullPolicy`).
+    private func isImageKey(_ key: String) -> Bool {
+        key == "image" || (key.count > 5 && key.hasSuffix("Image")) || key.hasSuffix("_image")
+    }
+
+    /// `images`, `extraImages`, … holding a list.
+    private func isImageListKey(_ key: String) -> Bool {
+        key == "images" || (key.count > 6 && key.hasSuffix("Images"))
+    }
+
+    // MARK: - Images
+
+    private func handleImage(keyNode: Node, value v: Node, siblings: [(key: Node, value: Node)], depth: Int) throws {
+        try count(v, depth: depth)
+        switch v {
+        case .scalar(let s):
+            if isNull(s) { return }
+            var image = s.string
+            var note: String? = nil
+            // A string image with a sibling `tag` (and maybe `digest`) key: the chart renders `image:tag[@digest]`.
+            if !image.contains("@"), !image.contains("{{"),
+               PinClassifier.splitTag(Substring(image)).tag == nil {
+                let tag = scalarString(value(siblings, "tag")) ?? scalarString(value(siblings, "imageTag"))
+                let digest = scalarString(value(siblings, "digest")) ?? scalarString(value(siblings, "imageDigest"))
+                if let tag, !tag.isEmpty {
+                    image += ":" + tag
+                    note = "tag from the sibling `tag` key"
+                }
+                if let digest, !digest.isEmpty {
+                    image += "@" + (isBareHex(digest) ? "sha256:" + digest : digest)
+                    note = "composed with the sibling tag/digest keys"
+                }
+            }
+            emit(image, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0, extraNote: note, raw: s.string)
+        case .mapping(let m):
+            let pairs = try effectivePairs(m, depth: depth)
+            if isImageMap(pairs) {
+                try emitImageMap(pairs, keyNode: keyNode)
+            } else if pairs.isEmpty {
+                emitInherited(keyNode: keyNode, why: "empty image map {}: the chart falls back to a default image")
+            } else if !pairs.contains(where: { if case .mapping = $0.value { return true }; return false }) {
+                // Only settings (pullPolicy, distroless, …): an override of a parent's image, no image of its own.
+                try walk(v, depth: depth)
+            } else {
+                // A group of images under one key (kube-prometheus-stack `crds.upgradeJob.image.{busybox,kubectl}`).
+                for (k, sub) in pairs {
+                    guard let key = k.scalar?.string else { continue }
+                    path.append(.key(key))
+                    defer { path.removeLast() }
+                    if case .mapping(let sm) = sub, isImageMap(try effectivePairs(sm, depth: depth + 1)) {
+                        try handleImage(keyNode: k, value: sub, siblings: pairs, depth: depth + 1)
+                    } else {
+                        try walk(sub, depth: depth + 1)
+                    }
+                }
+            }
+        case .sequence(let seq):
+            try handleImageList(seq, depth: depth)
+        case .alias:
+            return
+        }
+    }
+
+    private func handleImageList(_ seq: Node.Sequence, depth: Int) throws {
+        for (i, e) in seq.enumerated() {
+            path.append(.index(i))
+            defer { path.removeLast() }
+            try count(e, depth: depth + 1)
+            switch e {
+            case .scalar(let s):
+                if isNull(s) { continue }
+                emit(s.string, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0, extraNote: nil)
+            case .mapping(let m):
+                let pairs = try effectivePairs(m, depth: depth + 1)
+                if isImageMap(pairs) {
+                    try emitImageMap(pairs, keyNode: e)
+                } else {
+                    try walk(e, depth: depth + 1)
+                }
+            default:
+                try walk(e, depth: depth + 1)
+            }
+        }
+    }
+
+    /// A map with `repository`/`registry`/`tag`/`digest`/`sha` scalars, or `image` next to `registry`/`tag`.
+    private func isImageMap(_ pairs: [(key: Node, value: Node)]) -> Bool {
+        var hasImage = false, hasOther = false
+        for (k, v) in pairs {
+            guard let key = k.scalar?.string, case .scalar = v else { continue }
+            switch key {
+            case "repository", "registry", "digest", "sha": return true
+            case "tag": hasOther = true
+            case "image", "name": hasImage = true
+            default: break
+            }
+        }
+        _ = hasImage
+        return hasOther
+    }
+
+    private func emitImageMap(_ pairs: [(key: Node, value: Node)], keyNode: Node) throws {
+        var registry = scalarString(value(pairs, "registry")) ?? ""
+        let repository = scalarString(value(pairs, "repository")) ?? scalarString(value(pairs, "image"))
+            ?? scalarString(value(pairs, "name")) ?? ""
+        let tag = scalarString(value(pairs, "tag")) ?? ""
+        let digestValue = scalarString(value(pairs, "digest")) ?? ""
+        let shaValue = scalarString(value(pairs, "sha")) ?? ""
+        var notes: [String] = []
+        if value(pairs, "registry") != nil, let global = context.globalImageRegistry {
+            registry = global
+            notes.append("registry from global.imageRegistry")
+        }
+        if repository.isEmpty {
+            let fallback = context.globalImage ?? "a default image of the chart"
+            emitInherited(keyNode: keyNode, why: "repository is empty: the chart falls back to \(fallback)")
+            return
+        }
+        let name = registry.isEmpty ? repository : registry + "/" + repository
+        var composed = name
+        if !tag.isEmpty { composed += ":" + tag }
+        var digest: String? = nil
+        if !digestValue.isEmpty {
+            if isBareHex(digestValue) {
+                digest = "sha256:" + digestValue
+                notes.append("bare-hex digest (the chart's template adds `sha256:`)")
+            } else {
+                digest = digestValue
+            }
+        } else if !shaValue.isEmpty {
+            // kube-prometheus-stack / node-exporter templates render `@sha256:{{ .sha }}`.
+            digest = "sha256:" + shaValue
+            notes.append("`sha` holds bare hex (the chart's template adds `sha256:`)")
+        } else if value(pairs, "digest") != nil || value(pairs, "sha") != nil {
+            notes.append("\(value(pairs, "digest") != nil ? "digest" : "sha") field present but empty")
+        }
+        if let digest { composed += "@" + digest }
+        var result = PinClassifier.classify(composed)
+        if digestValue.isEmpty, shaValue.contains(":") {
+            result = PinClassification(status: .malformedDigest, reference: nil,
+                                       note: "`sha` must be bare hex: the template renders `@sha256:<sha>`, so `\(shaValue)` becomes `sha256:\(shaValue)`",
+                                       errorCode: nil)
+            notes.removeAll { $0.hasPrefix("`sha` holds bare hex") }
+        }
+        if tag.isEmpty, digest == nil, result.status == .implicitLatest {
+            // Charts fill an empty tag with a default (usually .Chart.AppVersion), not with latest.
+            result.status = .tag
+            result.reference = PinClassifier.normalizedName(name)
+            let version = context.chartAppVersion.map { " (\($0))" } ?? ""
+            result.note = "tag is empty: the chart's default applies (usually appVersion\(version))"
+        }
+        if let n = result.note { notes.insert(n, at: 0) }
+        let mark = keyNode.mark
+        findings.append(Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                                yamlPath: formatPath(path), image: composed, reference: result.reference,
+                                status: result.status, document: context.document, object: context.object,
+                                note: notes.isEmpty ? nil : notes.joined(separator: "; "),
+                                errorCode: result.errorCode))
+    }
+
+    private func emitInherited(keyNode: Node, why: String) {
+        let mark = keyNode.mark
+        findings.append(Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                                yamlPath: formatPath(path), image: "", reference: nil, status: .inherited,
+                                document: context.document, object: context.object, note: why))
+    }
+
+    /// Kustomize `images: [{name, newName, newTag, digest}]`.
+    private func walkKustomizeImages(_ seq: Node.Sequence, depth: Int) throws {
+        for (i, e) in seq.enumerated() {
+            path.append(.index(i))
+            defer { path.removeLast() }
+            try count(e, depth: depth + 1)
+            guard case .mapping(let m) = e else { continue }
+            let pairs = try effectivePairs(m, depth: depth + 1)
+            let name = scalarString(value(pairs, "name")) ?? ""
+            let newName = scalarString(value(pairs, "newName")) ?? ""
+            let newTag = scalarString(value(pairs, "newTag")) ?? ""
+            let digest = scalarString(value(pairs, "digest")) ?? ""
+            let base = newName.isEmpty ? name : newName
+            let mark = e.mark
+            if newTag.isEmpty && digest.isEmpty {
+                findings.append(Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                                        yamlPath: formatPath(path), image: base, reference: nil,
+                                        status: .inherited, document: context.document, object: context.object,
+                                        note: "kustomize override for \(name) renames only: the tag comes from the resources"))
+                continue
+            }
+            // kustomize: a digest replaces the tag.
+            let composed = digest.isEmpty ? base + ":" + newTag : base + "@" + digest
+            var result = PinClassifier.classify(composed)
+            result.note = ["kustomize image override for \(name)", result.note].compactMap { $0 }.joined(separator: "; ")
+            findings.append(Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                                    yamlPath: formatPath(path), image: composed, reference: result.reference,
+                                    status: result.status, document: context.document, object: context.object,
+                                    note: result.note, errorCode: result.errorCode))
+        }
+    }
+
+    private func emit(_ image: String, line: Int, column: Int, extraNote: String?, raw: String? = nil) {
+        let result = PinClassifier.classify(image)
+        let note = [result.note, extraNote].compactMap { $0 }.joined(separator: "; ")
+        findings.append(Finding(file: context.file, line: line, column: column, yamlPath: formatPath(path),
+                                image: image, reference: result.reference, status: result.status,
+                                document: context.document, object: context.object,
+                                note: note.isEmpty ? nil : note, errorCode: result.errorCode))
+    }
+
+    // MARK: - Helpers
+
+    /// The pairs of a mapping with YAML merge keys (`<<: *base`) applied: explicit keys win.
+    private func effectivePairs(_ m: Node.Mapping, depth: Int) throws -> [(key: Node, value: Node)] {
+        var hasMerge = false
+        for (k, _) in m where k.scalar?.string == "<<" { hasMerge = true; break }
+        if !hasMerge { return Array(m) }
+        if depth > maxDepth { throw WalkAbort.depthLimit(m.mark) }
+        var result: [(key: Node, value: Node)] = []
+        var seen = Set<String>()
+        for (k, v) in m where k.scalar?.string != "<<" {
+            result.append((k, v))
+            if let s = k.scalar?.string { seen.insert(s) }
+        }
+        for (k, v) in m where k.scalar?.string == "<<" {
+            var sources: [Node.Mapping] = []
+            if case .mapping(let mm) = v { sources = [mm] }
+            if case .sequence(let s) = v { sources = s.compactMap { if case .mapping(let mm) = $0 { return mm }; return nil } }
+            for source in sources {
+                for (mk, mv) in try effectivePairs(source, depth: depth + 1) {
+                    visited += 1
+                    if visited > maxNodes { throw WalkAbort.nodeLimit(m.mark) }
+                    guard let s = mk.scalar?.string, !seen.contains(s) else { continue }
+                    seen.insert(s)
+                    result.append((mk, mv))
+                }
+            }
+        }
+        return result
+    }
+
+    private func value(_ pairs: [(key: Node, value: Node)], _ key: String) -> Node? {
+        for (k, v) in pairs where k.scalar?.string == key { return v }
+        return nil
+    }
+
+    private func scalarString(_ node: Node?) -> String? {
+        guard let node, case .scalar(let s) = node, !isNull(s) else { return nil }
+        return s.string
+    }
+
+    private func isNull(_ s: Node.Scalar) -> Bool {
+        s.style == .plain && (s.string == "~" || s.string == "null" || s.string == "Null" || s.string == "NULL"
+            || s.string.isEmpty)
+    }
+
+    private func isBareHex(_ s: String) -> Bool {
+        s.utf8.count >= 32 && s.utf8.allSatisfy(PinClassifier.isHex)
+    }
+}

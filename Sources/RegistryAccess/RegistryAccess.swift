@@ -1,1 +1,0 @@
-// RegistryAccess: see docs/ARCHITECTURE.md.

@@ -1,0 +1,467 @@
+import CryptoPrimitives
+import Foundation
+
+/// Verifies Sigstore bundles offline against one trusted root.
+///
+/// Build it once per trusted root and reuse it (it is immutable and `Sendable`): the trusted root's keys and
+/// certificates are parsed once, here. `verify` never reads the clock: every time it checks against comes from
+/// verified evidence in the bundle (a Rekor integrated time whose SET verified, an RFC 3161 timestamp) or, only when
+/// the policy allows it, from the caller.
+///
+/// Order (as sigstore-go): structure → transparency log (SET, inclusion proof, checkpoint, entry body vs. bundle) →
+/// RFC 3161 timestamps → certificate chain at every verified time + SCT → signature over the artifact or DSSE PAE →
+/// artifact / in-toto subject → identity and issuer.
+public final class BundleVerifier: Sendable {
+    /// The trusted root this verifier was built from.
+    public let trustedRoot: TrustedRoot
+
+    struct PreparedLog: Sendable {
+        let instance: TransparencyLogInstance
+        let key: TransparencyLogKey
+    }
+
+    struct PreparedCA: Sendable {
+        let instance: CertificateAuthorityInstance
+        let validator: ChainValidator
+        let anchor: Certificate
+    }
+
+    struct PreparedTSA: Sendable {
+        let instance: CertificateAuthorityInstance
+        let roots: [Certificate]
+        let intermediates: [Certificate]
+        let leaf: Certificate?
+    }
+
+    let logs: [PreparedLog]
+    let certificateAuthorities: [PreparedCA]
+    let ctLogs: [CTLogKey]
+    let ctLogValidity: [[UInt8]: ValidityPeriod]
+    let timestampAuthorities: [PreparedTSA]
+    let chainCache: ChainCache
+    /// Trusted-root entries this verifier could not use (unsupported key encodings), one sentence each.
+    public let notes: [String]
+
+    /// Prepares a verifier: parses every key and certificate of the trusted root once.
+    /// Throws `trusted_root_invalid` when a key or certificate of the root cannot be parsed.
+    public init(trustedRoot: TrustedRoot) throws {
+        self.trustedRoot = trustedRoot
+        func rootError(_ message: String) -> SignatureVerificationError {
+            SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.material", message)
+        }
+        var notes = [String]()
+        // A key this verifier cannot use is left out (with a note): that only ever removes trust, never adds it.
+        logs = trustedRoot.transparencyLogs.compactMap { instance in
+            do {
+                return PreparedLog(instance: instance, key: try makeTransparencyLogKey(instance))
+            } catch {
+                notes.append("transparency log \(instance.baseURL) ignored: \(error)")
+                return nil
+            }
+        }
+        certificateAuthorities = try trustedRoot.certificateAuthorities.map { instance in
+            do {
+                let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
+                guard let anchor = certificates.last else { throw rootError("certificate authority \(instance.uri) has no certificate") }
+                return PreparedCA(instance: instance,
+                                  validator: ChainValidator(roots: [anchor], intermediates: Array(certificates.dropLast())),
+                                  anchor: anchor)
+            } catch let error as SignatureVerificationError {
+                throw error
+            } catch {
+                throw rootError("certificate authority \(instance.uri): \(error)")
+            }
+        }
+        var ctKeys = [CTLogKey]()
+        var ctValidity = [[UInt8]: ValidityPeriod]()
+        for instance in trustedRoot.ctLogs {
+            do {
+                ctKeys.append(CTLogKey(logID: instance.logID, key: try parseTrustedKey(instance)))
+                ctValidity[instance.logID] = ctValidity[instance.logID].map { existing in
+                    // Several instances with one id: accept the union of their periods' bounds.
+                    ValidityPeriod(start: min(existing.start, instance.validFor.start),
+                                   end: existing.end.flatMap { end in instance.validFor.end.map { max(end, $0) } })
+                } ?? instance.validFor
+            } catch {
+                notes.append("CT log \(instance.baseURL) ignored: \(error)")
+            }
+        }
+        ctLogs = ctKeys
+        ctLogValidity = ctValidity
+        timestampAuthorities = try trustedRoot.timestampAuthorities.map { instance in
+            do {
+                let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
+                guard let root = certificates.last else { throw rootError("timestamp authority \(instance.uri) has no certificate") }
+                let leaf = certificates.count > 1 ? certificates.first : nil
+                let intermediates = certificates.count > 2 ? Array(certificates.dropFirst().dropLast()) : []
+                return PreparedTSA(instance: instance, roots: [root], intermediates: intermediates, leaf: leaf)
+            } catch let error as SignatureVerificationError {
+                throw error
+            } catch {
+                throw rootError("timestamp authority \(instance.uri): \(error)")
+            }
+        }
+        chainCache = ChainCache()
+        self.notes = notes
+    }
+
+    /// Verifies `bundle` for `artifact` under `policy`.
+    ///
+    /// - Parameter currentTime: an unverified time from the caller. It is used only when the bundle carries no
+    ///   verified time at all and the policy is key-based; it never replaces evidence. Pass nil (the default) to
+    ///   rely on evidence only.
+    /// - Returns: every check that passed, the signer, the verified times and log entries.
+    /// - Throws: `SignatureVerificationError` naming the failed check and its reason code.
+    public func verify(bundle: SigstoreBundle, artifact: Artifact, policy: VerificationPolicy,
+                       currentTime: Date? = nil) throws -> BundleVerificationResult {
+        var run = VerificationRun(verifier: self, bundle: bundle, artifact: ArtifactDigests(artifact), policy: policy)
+        return try run.execute(currentTime: currentTime)
+    }
+}
+
+/// Memoizes "this leaf-issuing intermediate chains to this trusted anchor" is not possible without OpenSSL's
+/// chain API; what is cached is the parsed issuer certificate per CA, so each bundle costs one leaf signature check.
+final class ChainCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parsedLeaves: [[UInt8]: Certificate] = [:]
+
+    /// Parses a certificate, caching by DER (bounded).
+    func certificate(der: [UInt8]) throws -> Certificate {
+        lock.lock()
+        if let cached = parsedLeaves[der] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        let parsed = try Certificate(der: der)
+        lock.lock()
+        if parsedLeaves.count >= 256 { parsedLeaves.removeAll(keepingCapacity: true) }
+        parsedLeaves[der] = parsed
+        lock.unlock()
+        return parsed
+    }
+}
+
+/// The state of one verification.
+struct VerificationRun {
+    let verifier: BundleVerifier
+    let bundle: SigstoreBundle
+    let artifact: ArtifactDigests
+    let policy: VerificationPolicy
+
+    var checks: [BundleVerificationResult.Check] = []
+    var verifiedTimes: [BundleVerificationResult.VerifiedTime] = []
+    var logEntries: [BundleVerificationResult.LogEntry] = []
+    var timestampFailures: [String] = []
+    var notes: [String] = []
+
+    init(verifier: BundleVerifier, bundle: SigstoreBundle, artifact: ArtifactDigests, policy: VerificationPolicy) {
+        self.verifier = verifier
+        self.bundle = bundle
+        self.artifact = artifact
+        self.policy = policy
+    }
+
+    mutating func pass(_ name: String, _ detail: String) {
+        checks.append(BundleVerificationResult.Check(name: name, detail: detail))
+    }
+
+    mutating func execute(currentTime: Date?) throws -> BundleVerificationResult {
+        pass("bundle.parse", "bundle v\(bundle.version.rawValue) (\(bundle.mediaType)) is well-formed")
+
+        // 1. Who signed: the certificate (parsed once) or the policy key.
+        let signingKey: PublicKey
+        var leaf: Certificate? = nil
+        var identity: CertificateIdentity? = nil
+        switch (policy.signer, bundle.verificationMaterial) {
+        case (.key(let key), .publicKey):
+            signingKey = key
+            pass("key", "bundle is key-signed; verifying with the given key \(hexEncode(HashAlgorithm.sha256.hash(key.spkiDER)).prefix(16))…")
+        case (.key, _):
+            throw SignatureVerificationError(.keyMismatch, check: "key",
+                                             "bundle is signed with a certificate, not a key; verify it with --certificate-identity and --certificate-oidc-issuer")
+        case (.certificate, .publicKey):
+            throw SignatureVerificationError(.keyMismatch, check: "key",
+                                             "bundle is signed with a public key, not a certificate; verify it with --key")
+        case (.certificate, let material):
+            guard let der = material.leafCertificateDER else {
+                throw SignatureVerificationError(.bundleInvalid, check: "certificate", "bundle has no signing certificate")
+            }
+            let certificate: Certificate
+            do {
+                certificate = try verifier.chainCache.certificate(der: der)
+            } catch {
+                throw SignatureVerificationError(.bundleInvalid, check: "certificate",
+                                                 "signing certificate cannot be parsed: \(error)")
+            }
+            leaf = certificate
+            identity = try CertificateIdentity(certificate: certificate)
+            signingKey = certificate.publicKey
+        }
+        let signingKeyDER = leaf?.der ?? signingKey.spkiDER
+
+        // 2. What is signed: content-level structure (DSSE: exactly one signature).
+        guard let signatureBytes = bundle.content.signatureBytes else {
+            throw SignatureVerificationError(.signatureInvalid, check: "signature",
+                                             "DSSE envelope must carry exactly one signature, found \(dsseSignatureCount)")
+        }
+
+        // 3. Transparency log.
+        try verifyTransparencyLog(signingKeyDER: signingKeyDER, leaf: leaf, signingKey: signingKey)
+
+        // 4. RFC 3161 timestamps over the signature bytes.
+        try verifyTimestamps(signature: signatureBytes)
+
+        // 5. Time sources.
+        if verifiedTimes.isEmpty, let failure = timestampFailures.first, leaf != nil || logEntries.isEmpty {
+            throw SignatureVerificationError(.timestampInvalid, check: "timestamp.rfc3161", failure)
+        }
+        if verifiedTimes.isEmpty {
+            if leaf == nil, let currentTime {
+                verifiedTimes.append(.init(source: .current, time: currentTime, authority: "caller"))
+            } else if leaf != nil {
+                throw SignatureVerificationError(.noVerifiedTime, check: "time",
+                                                 "bundle carries no verified time (no Rekor v1 inclusion promise and no valid RFC 3161 timestamp); the certificate cannot be checked")
+            }
+        }
+        if leaf == nil && logEntries.isEmpty && verifiedTimes.isEmpty {
+            throw SignatureVerificationError(.tlogEntryMissing, check: "evidence",
+                                             "bundle carries neither a verifiable transparency-log entry nor an RFC 3161 timestamp")
+        }
+
+        // 6. Certificate: chain at every verified time, SCT.
+        if let leaf {
+            try verifyCertificate(leaf)
+        }
+
+        // 7. Signature over the artifact or the DSSE PAE, and the artifact binding.
+        let statement = try verifySignature(key: signingKey)
+
+        // 8. Identity and issuer.
+        if case .certificate(let expectedIdentity, let expectedIssuer, let expectedExtensions) = policy.signer, let identity {
+            try identity.check(identity: expectedIdentity, issuer: expectedIssuer, extensions: expectedExtensions)
+            pass("certificate.identity", "certificate \(identity.sanKind.rawValue) SAN \"\(identity.subjectAlternativeName)\" matches \(expectedIdentity)")
+            pass("certificate.issuer", "certificate OIDC issuer \"\(identity.issuer ?? "")\" matches \(expectedIssuer)")
+        }
+
+        let signer: BundleVerificationResult.Signer
+        if let leaf, let identity {
+            signer = .certificate(identity, serialNumberHex: leaf.serialNumberHex, notBefore: leaf.notBefore, notAfter: leaf.notAfter)
+        } else {
+            signer = .key(keyID: hexEncode(HashAlgorithm.sha256.hash(signingKey.spkiDER)))
+        }
+        let contentKind: String
+        switch bundle.content {
+        case .messageSignature: contentKind = "messageSignature"
+        case .dsseEnvelope: contentKind = "dsseEnvelope"
+        }
+        return BundleVerificationResult(bundleVersion: bundle.version, contentKind: contentKind, statement: statement,
+                                        signer: signer, verifiedTimes: verifiedTimes, logEntries: logEntries, checks: checks,
+                                        notes: notes + timestampFailures)
+    }
+
+    var dsseSignatureCount: Int {
+        if case .dsseEnvelope(let envelope) = bundle.content { return envelope.signatures.count }
+        return 0
+    }
+
+    // MARK: Timestamps
+
+    mutating func verifyTimestamps(signature: [UInt8]) throws {
+        for (index, der) in bundle.rfc3161Timestamps.enumerated() {
+            let token: TimestampToken
+            do {
+                token = try TimestampToken(der: der)
+            } catch {
+                timestampFailures.append("rfc3161Timestamps[\(index)] cannot be parsed: \(error)")
+                continue
+            }
+            var failures = [String]()
+            var verified: (Date, String)? = nil
+            for tsa in verifier.timestampAuthorities {
+                do {
+                    let time = try token.verify(message: signature, roots: tsa.roots, intermediates: tsa.intermediates,
+                                                leaf: tsa.leaf)
+                    guard tsa.instance.validFor.contains(time) else {
+                        failures.append("\(tsa.instance.uri): time \(formatRFC3339(time)) is outside the TSA's validFor")
+                        continue
+                    }
+                    verified = (time, tsa.instance.uri.isEmpty ? tsa.instance.commonName : tsa.instance.uri)
+                    break
+                } catch {
+                    failures.append("\(tsa.instance.uri): \(error)")
+                }
+            }
+            guard let (time, authority) = verified else {
+                // Like sigstore-go and sigstore-python, a timestamp no trusted TSA vouches for adds no time; it is
+                // reported, and the bundle fails later if no other verified time remains.
+                let detail = failures.isEmpty ? "the trusted root has no timestamp authorities" : failures.joined(separator: "; ")
+                timestampFailures.append("rfc3161Timestamps[\(index)] (time \(formatRFC3339(token.generationTime))) is not verifiable by any trusted TSA: \(detail)")
+                continue
+            }
+            verifiedTimes.append(.init(source: .timestampAuthority, time: time, authority: authority))
+            pass("timestamp.rfc3161", "RFC 3161 timestamp \(formatRFC3339(time)) from \(authority) covers the signature")
+        }
+    }
+
+    // MARK: Certificate
+
+    mutating func verifyCertificate(_ leaf: Certificate) throws {
+        var issuer: Certificate? = nil
+        for verified in verifiedTimes {
+            let time = verified.time
+            var failures = [String]()
+            var chained = false
+            for ca in verifier.certificateAuthorities {
+                guard ca.instance.validFor.contains(time) else {
+                    failures.append("\(ca.instance.uri): CA not valid at \(formatRFC3339(time))")
+                    continue
+                }
+                do {
+                    let chain = try ca.validator.validate(leaf, at: time, requiredExtendedKeyUsage: codeSigningEKU)
+                    if chain.count > 1 { issuer = chain[1] }
+                    chained = true
+                    pass("certificate.chain", "certificate chains to \(ca.instance.commonName.isEmpty ? ca.instance.uri : ca.instance.commonName) at \(verified.source.rawValue) time \(formatRFC3339(time))")
+                    break
+                } catch {
+                    failures.append("\(ca.instance.uri): \(error)")
+                }
+            }
+            guard chained else {
+                throw SignatureVerificationError(.certificateChainInvalid, check: "certificate.chain",
+                                                 "signing certificate (valid \(formatRFC3339(leaf.notBefore)) to \(formatRFC3339(leaf.notAfter))) does not chain to a trusted CA valid at \(verified.source.rawValue) time \(formatRFC3339(time)): \(failures.joined(separator: "; "))")
+            }
+        }
+        guard policy.requireSCT else { return }
+        guard let issuer else {
+            throw SignatureVerificationError(.sctInvalid, check: "certificate.sct",
+                                             "cannot check SCTs: the certificate's issuer is unknown")
+        }
+        let scts: [VerifiedSCT]
+        do {
+            scts = try verifyEmbeddedSCTs(leaf: leaf, issuer: issuer, logs: verifier.ctLogs)
+        } catch {
+            throw SignatureVerificationError(.sctInvalid, check: "certificate.sct", "embedded SCTs are invalid: \(error)")
+        }
+        let inWindow = scts.filter { sct in verifier.ctLogValidity[sct.logID]?.contains(sct.timestamp) ?? false }
+        guard let first = inWindow.first else {
+            throw SignatureVerificationError(.sctInvalid, check: "certificate.sct",
+                                             scts.isEmpty ? "no embedded SCT verifies against a trusted CT log"
+                                                          : "no embedded SCT falls inside its CT log key's validity period")
+        }
+        pass("certificate.sct", "embedded SCT from CT log \(hexEncode(first.logID.prefix(8)))… at \(formatRFC3339(first.timestamp)) verifies")
+    }
+
+    // MARK: Signature and artifact
+
+    /// Hashes to try for a key, in order: its natural hash, then SHA-256 for P-384/P-521 keys (the compat rule of
+    /// sigstore-go for bundles v0.1–v0.3: older clients signed with SHA-256 whatever the curve).
+    func candidateHashes(for key: PublicKey) -> [HashAlgorithm] {
+        switch key.kind {
+        case .ecdsaP256: return [.sha256]
+        case .ecdsaP384: return [.sha384, .sha256]
+        case .ecdsaP521: return [.sha512, .sha256]
+        case .rsa: return [.sha256]
+        case .ed25519: return []
+        }
+    }
+
+    func rsaPaddings(for key: PublicKey) -> [PublicKey.RSAPadding] {
+        if case .rsa = key.kind { return [.pkcs1v15, .pss] }
+        return [.pkcs1v15]
+    }
+
+    mutating func verifySignature(key: PublicKey) throws -> InTotoStatement? {
+        switch bundle.content {
+        case .messageSignature(let message):
+            // The digest hint must agree with the artifact.
+            if let algorithm = message.digestAlgorithm, let hint = message.digest {
+                if let actual = artifact.digest(algorithm) {
+                    guard actual == hint else {
+                        throw SignatureVerificationError(.artifactMismatch, check: "artifact",
+                                                         "artifact \(algorithm.rawValue) is \(hexEncode(actual)), but the bundle's messageDigest is \(hexEncode(hint)); this bundle is for another artifact")
+                    }
+                }
+            }
+            var verified = false
+            if key.kind == .ed25519 {
+                if let bytes = artifact.bytes {
+                    verified = key.isValidSignature(message.signature, for: bytes)
+                } else {
+                    throw SignatureVerificationError(.signatureInvalid, check: "signature",
+                                                     "an Ed25519 message signature can only be verified over the artifact bytes; pass the file, not its digest")
+                }
+            } else {
+                var triedAny = false
+                outer: for hash in candidateHashes(for: key) {
+                    guard let digest = artifact.digest(hash) else { continue }
+                    triedAny = true
+                    for padding in rsaPaddings(for: key) where key.isValidSignature(message.signature, forDigest: digest, hash: hash, rsaPadding: padding) {
+                        verified = true
+                        break outer
+                    }
+                }
+                if !triedAny {
+                    throw SignatureVerificationError(.artifactMismatch, check: "artifact",
+                                                     "the artifact's digest under the signing key's hash is unknown; pass the file or its sha256 digest")
+                }
+            }
+            guard verified else {
+                throw SignatureVerificationError(.signatureInvalid, check: "signature",
+                                                 "the message signature does not verify over the artifact with the signing key; the artifact or signature was altered, or the bundle is for another artifact")
+            }
+            pass("signature", "message signature verifies over the artifact")
+            if let sha256 = artifact.digest(.sha256) {
+                pass("artifact", "artifact sha256:\(hexEncode(sha256)) is the signed message")
+            }
+            return nil
+
+        case .dsseEnvelope(let envelope):
+            let pae = envelope.preAuthenticationEncoding
+            let signature = envelope.signatures[0].signature
+            var verified = false
+            if key.kind == .ed25519 {
+                verified = key.isValidSignature(signature, for: pae)
+            } else {
+                outer: for hash in candidateHashes(for: key) {
+                    for padding in rsaPaddings(for: key) where key.isValidSignature(signature, for: pae, hash: hash, rsaPadding: padding) {
+                        verified = true
+                        break outer
+                    }
+                }
+            }
+            guard verified else {
+                throw SignatureVerificationError(.signatureInvalid, check: "signature",
+                                                 "the DSSE envelope signature does not verify over PAE(payloadType, payload) with the signing key")
+            }
+            pass("signature", "DSSE envelope signature verifies over PAE(\(envelope.payloadType), payload)")
+            guard envelope.payloadType == DSSEEnvelope.inTotoPayloadType else {
+                throw SignatureVerificationError(.artifactMismatch, check: "artifact",
+                                                 "DSSE payloadType is \(envelope.payloadType), not \(DSSEEnvelope.inTotoPayloadType); the artifact cannot be matched to a subject")
+            }
+            let statement = try InTotoStatement(json: envelope.payload)
+            var matched: (HashAlgorithm, [UInt8])? = nil
+            for algorithm in [HashAlgorithm.sha256, .sha512, .sha384] where statement.subjectAlgorithms.contains(algorithm) {
+                if let digest = artifact.digest(algorithm), statement.hasSubject(algorithm: algorithm, digest: digest) {
+                    matched = (algorithm, digest)
+                    break
+                }
+            }
+            guard let (algorithm, digest) = matched else {
+                let known = artifact.availableAlgorithms.compactMap { algorithm in
+                    artifact.digest(algorithm).map { "\(algorithm.rawValue):\(hexEncode($0))" }
+                }
+                let subjects = statement.subjects.prefix(3).map { subject in
+                    subject.digests.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+                }
+                throw SignatureVerificationError(.artifactMismatch, check: "artifact",
+                                                 "artifact (\(known.prefix(2).joined(separator: ", "))) is not a subject of the in-toto statement (subjects: \(subjects.joined(separator: "; "))\(statement.subjects.count > 3 ? "; …" : ""))")
+            }
+            pass("artifact", "artifact \(algorithm.rawValue):\(hexEncode(digest)) is a subject of the in-toto statement (\(statement.predicateType))")
+            return statement
+        }
+    }
+}
+
+/// Extended key usage id-kp-codeSigning.
+let codeSigningEKU = "1.3.6.1.5.5.7.3.3"

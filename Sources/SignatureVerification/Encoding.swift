@@ -1,0 +1,178 @@
+import Foundation
+
+/// Base64 decoding as protojson accepts it for `bytes` fields: the standard or URL-safe alphabet, with or without
+/// `=` padding (padding, when present, must be correct); line breaks (`\r`, `\n`) are ignored, as Go's decoder (and so
+/// protojson) ignores them. Returns nil on any other character or an impossible length.
+@usableFromInline
+func protoBase64Decode(_ string: String) -> [UInt8]? {
+    var string = string
+    if string.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+        string = String(decoding: string.utf8.filter { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+    }
+    return string.withUTF8 { base64Decode($0) }
+}
+
+private let base64Table: [UInt8] = {
+    var table = [UInt8](repeating: 0xFF, count: 256)
+    for (index, char) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+        table[Int(char)] = UInt8(index)
+    }
+    table[Int(UInt8(ascii: "-"))] = 62
+    table[Int(UInt8(ascii: "_"))] = 63
+    return table
+}()
+
+private func base64Decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    var end = input.count
+    var padding = 0
+    while end > 0 && input[end - 1] == UInt8(ascii: "=") {
+        end -= 1
+        padding += 1
+    }
+    if padding > 2 { return nil }
+    if padding > 0 && input.count % 4 != 0 { return nil }
+    if end % 4 == 1 { return nil }
+    var output = [UInt8]()
+    output.reserveCapacity(end * 3 / 4)
+    var accumulator: UInt32 = 0
+    var bits = 0
+    for index in 0..<end {
+        let value = base64Table[Int(input[index])]
+        if value == 0xFF { return nil }
+        accumulator = (accumulator << 6) | UInt32(value)
+        bits += 6
+        if bits >= 8 {
+            bits -= 8
+            output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+        }
+    }
+    // Leftover bits must be zero (canonical encoding).
+    if bits > 0 && (accumulator & ((1 << UInt32(bits)) - 1)) != 0 { return nil }
+    return output
+}
+
+/// Standard base64 with padding.
+@usableFromInline
+func base64Encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+
+/// Lowercase hex of bytes.
+@usableFromInline
+func hexEncode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(64)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// Decodes lowercase or uppercase hex; nil on odd length or a non-hex character.
+@usableFromInline
+func hexDecode(_ string: String) -> [UInt8]? {
+    let chars = Array(string.utf8)
+    guard chars.count % 2 == 0 else { return nil }
+    func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+    var out = [UInt8]()
+    out.reserveCapacity(chars.count / 2)
+    var index = 0
+    while index < chars.count {
+        guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+        out.append(high << 4 | low)
+        index += 2
+    }
+    return out
+}
+
+/// Parses an RFC 3339 timestamp (`2021-01-12T11:53:27Z`, `…27.123Z`, `…27+02:00`) without a formatter or the clock.
+/// Returns nil when the string is not a valid RFC 3339 date-time.
+@usableFromInline
+func parseRFC3339(_ string: String) -> Date? {
+    let c = Array(string.utf8)
+    func digits(_ start: Int, _ count: Int) -> Int? {
+        guard start + count <= c.count else { return nil }
+        var value = 0
+        for i in start..<(start + count) {
+            let d = Int(c[i]) - 48
+            guard d >= 0 && d <= 9 else { return nil }
+            value = value * 10 + d
+        }
+        return value
+    }
+    guard c.count >= 20,
+          let year = digits(0, 4), c[4] == UInt8(ascii: "-"),
+          let month = digits(5, 2), c[7] == UInt8(ascii: "-"),
+          let day = digits(8, 2), c[10] == UInt8(ascii: "T") || c[10] == UInt8(ascii: "t"),
+          let hour = digits(11, 2), c[13] == UInt8(ascii: ":"),
+          let minute = digits(14, 2), c[16] == UInt8(ascii: ":"),
+          let second = digits(17, 2)
+    else { return nil }
+    guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+    var index = 19
+    var fraction = 0.0
+    if index < c.count && c[index] == UInt8(ascii: ".") {
+        index += 1
+        var scale = 0.1
+        let start = index
+        while index < c.count, c[index] >= 48, c[index] <= 57 {
+            fraction += Double(Int(c[index]) - 48) * scale
+            scale /= 10
+            index += 1
+        }
+        guard index > start, index - start <= 9 else { return nil }
+    }
+    guard index < c.count else { return nil }
+    var offset = 0
+    switch c[index] {
+    case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+        index += 1
+    case UInt8(ascii: "+"), UInt8(ascii: "-"):
+        guard let oh = digits(index + 1, 2), index + 3 < c.count, c[index + 3] == UInt8(ascii: ":"),
+              let om = digits(index + 4, 2), oh < 24, om < 60 else { return nil }
+        offset = (oh * 3600 + om * 60) * (c[index] == UInt8(ascii: "-") ? -1 : 1)
+        index += 6
+    default:
+        return nil
+    }
+    guard index == c.count else { return nil }
+    // Days from civil (proleptic Gregorian), Howard Hinnant's algorithm.
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = (month + 9) % 12
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    let days = era * 146097 + doe - 719468
+    let seconds = days * 86400 + hour * 3600 + minute * 60 + min(second, 59) - offset
+    return Date(timeIntervalSince1970: Double(seconds) + fraction)
+}
+
+/// Formats a date as RFC 3339 UTC with second precision (for messages and verdicts).
+@usableFromInline
+func formatRFC3339(_ date: Date) -> String {
+    let total = Int(date.timeIntervalSince1970.rounded(.down))
+    var days = total >= 0 ? total / 86400 : (total - 86399) / 86400
+    let secs = total - days * 86400
+    days += 719468
+    let era = (days >= 0 ? days : days - 146096) / 146097
+    let doe = days - era * 146097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    func pad(_ v: Int, _ w: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, w - s.count)) + s
+    }
+    return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2))Z"
+}

@@ -1,0 +1,433 @@
+import CryptoPrimitives
+import Foundation
+
+/// A parsed Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`, protojson), versions 0.1, 0.2 and 0.3.
+///
+/// Parsing enforces the structural rules of the format: known media type, base64 `bytes`, int64 as decimal strings
+/// or numbers, at most 32 transparency-log entries and 32 RFC 3161 timestamps, v0.1 entries carry an inclusion
+/// promise, v0.2+ entries an inclusion proof, v0.3 forbids `x509CertificateChain`, a certificate chain is not empty.
+/// Every byte field is kept as the exact decoded bytes; nothing is re-encoded.
+public struct SigstoreBundle: Sendable {
+    /// A bundle format version.
+    public enum Version: String, Sendable, Comparable, CaseIterable {
+        /// 0.1: x509CertificateChain, inclusion promise (SET) required.
+        case v0_1 = "0.1"
+        /// 0.2: inclusion proof required.
+        case v0_2 = "0.2"
+        /// 0.3: single `certificate`, chains forbidden.
+        case v0_3 = "0.3"
+
+        /// Orders versions.
+        public static func < (lhs: Version, rhs: Version) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// What the signer's key is attested by.
+    public enum VerificationMaterial: Sendable, Equatable {
+        /// A public key known out of band (`publicKey.hint` is an unauthenticated hint).
+        case publicKey(hint: String?)
+        /// v0.1/v0.2: DER certificates, leaf first.
+        case certificateChain([[UInt8]])
+        /// v0.3: the DER leaf certificate.
+        case certificate([UInt8])
+
+        /// The DER leaf certificate, if the material is certificate based.
+        public var leafCertificateDER: [UInt8]? {
+            switch self {
+            case .publicKey: return nil
+            case .certificateChain(let chain): return chain.first
+            case .certificate(let der): return der
+            }
+        }
+    }
+
+    /// A signature over the artifact itself (`messageSignature`).
+    public struct MessageSignature: Sendable, Equatable {
+        /// `messageDigest.algorithm` mapped to a hash, or nil when no digest is given.
+        public let digestAlgorithm: HashAlgorithm?
+        /// `messageDigest.digest` (an unauthenticated hint; it must equal the artifact's digest).
+        public let digest: [UInt8]?
+        /// The raw signature bytes.
+        public let signature: [UInt8]
+    }
+
+    /// What the bundle signs.
+    public enum Content: Sendable, Equatable {
+        /// A signature over the artifact bytes.
+        case messageSignature(MessageSignature)
+        /// A DSSE envelope (normally an in-toto statement that names the artifact as a subject).
+        case dsseEnvelope(DSSEEnvelope)
+
+        /// The signature bytes that RFC 3161 timestamps cover (the message signature, or the single DSSE signature).
+        public var signatureBytes: [UInt8]? {
+            switch self {
+            case .messageSignature(let message): return message.signature
+            case .dsseEnvelope(let envelope): return envelope.signatures.count == 1 ? envelope.signatures[0].signature : nil
+            }
+        }
+    }
+
+    /// The structural view of one `tlogEntries[]` element (the full entry is `TransparencyLogEntry`).
+    public struct TlogEntryShape: Sendable, Equatable {
+        /// `logIndex` (global index, used by the SET).
+        public let logIndex: Int64
+        /// `logId.keyId`.
+        public let logID: [UInt8]
+        /// `kindVersion.kind`.
+        public let kind: String
+        /// `kindVersion.version`.
+        public let version: String
+        /// `integratedTime` (Unix seconds; 0 when absent, as for Rekor v2).
+        public let integratedTime: Int64
+        /// Whether an inclusion promise (SET) is present.
+        public let hasInclusionPromise: Bool
+        /// Whether an inclusion proof is present.
+        public let hasInclusionProof: Bool
+        /// Whether the inclusion proof carries a checkpoint.
+        public let hasCheckpoint: Bool
+        /// The decoded `canonicalizedBody`.
+        public let canonicalizedBody: [UInt8]
+    }
+
+    /// Largest bundle accepted (bytes).
+    public static let maximumSize = 64 << 20
+    /// Most transparency-log entries accepted (as sigstore-go and sigstore-python).
+    public static let maximumTlogEntries = 32
+    /// Most RFC 3161 timestamps accepted.
+    public static let maximumTimestamps = 32
+    /// Most certificates accepted in `x509CertificateChain`.
+    public static let maximumChainLength = 10
+
+    /// The bundle's `mediaType` string.
+    public let mediaType: String
+    /// The format version derived from the media type.
+    public let version: Version
+    /// The key or certificate material.
+    public let verificationMaterial: VerificationMaterial
+    /// The signed content.
+    public let content: Content
+    /// The transparency-log entries as parsed by `TransparencyLogEntry` (same order as `tlogEntryShapes`).
+    public let tlogEntries: [TransparencyLogEntry]
+    /// Structural view of the transparency-log entries.
+    public let tlogEntryShapes: [TlogEntryShape]
+    /// DER `TimeStampResp` (or token) of each RFC 3161 timestamp.
+    public let rfc3161Timestamps: [[UInt8]]
+
+    /// Parses a bundle from its JSON bytes; throws `bundle_invalid` naming the field and the rule broken.
+    public init(json: Data) throws {
+        guard json.count <= SigstoreBundle.maximumSize else {
+            throw bundleError("bundle.parse", "bundle is \(json.count) bytes, more than the \(SigstoreBundle.maximumSize) accepted")
+        }
+        let wire: WireBundle
+        do {
+            wire = try JSONDecoder().decode(WireBundle.self, from: json)
+        } catch let error as SignatureVerificationError {
+            throw error
+        } catch {
+            throw bundleError("bundle.parse", "bundle is not valid JSON of the bundle shape: \(describeDecodingError(error))")
+        }
+        try self.init(wire: wire)
+    }
+
+    /// Reads and parses a bundle file.
+    public init(contentsOfFile path: String) throws {
+        let data: Data
+        do {
+            data = try readFileBounded(path, limit: SigstoreBundle.maximumSize)
+        } catch let error as SignatureVerificationError {
+            throw bundleError("bundle.read", error.message)
+        }
+        try self.init(json: data)
+    }
+
+    /// Maps a media type to a version, or nil when it is not a supported bundle media type.
+    public static func version(ofMediaType mediaType: String) -> Version? {
+        switch mediaType {
+        case "application/vnd.dev.sigstore.bundle+json;version=0.1", "application/vnd.dev.sigstore.bundle.v0.1+json":
+            return .v0_1
+        case "application/vnd.dev.sigstore.bundle+json;version=0.2", "application/vnd.dev.sigstore.bundle.v0.2+json":
+            return .v0_2
+        case "application/vnd.dev.sigstore.bundle+json;version=0.3", "application/vnd.dev.sigstore.bundle.v0.3+json":
+            return .v0_3
+        default:
+            return nil
+        }
+    }
+
+    private init(wire: WireBundle) throws {
+        guard let mediaType = wire.mediaType else { throw bundleError("bundle.media_type", "bundle has no mediaType") }
+        guard let version = SigstoreBundle.version(ofMediaType: mediaType) else {
+            throw bundleError("bundle.media_type",
+                              "unsupported bundle mediaType \"\(mediaType)\"; expected application/vnd.dev.sigstore.bundle.v0.3+json or …bundle+json;version=0.1|0.2|0.3")
+        }
+        self.mediaType = mediaType
+        self.version = version
+        guard let material = wire.verificationMaterial else {
+            throw bundleError("bundle.verification_material", "bundle has no verificationMaterial")
+        }
+
+        // Key or certificate material (a protobuf oneof: exactly one).
+        let present = [material.publicKey != nil, material.x509CertificateChain != nil, material.certificate != nil]
+            .filter { $0 }.count
+        guard present == 1 else {
+            throw bundleError("bundle.verification_material",
+                              present == 0 ? "verificationMaterial has no publicKey, x509CertificateChain or certificate"
+                                           : "verificationMaterial sets more than one of publicKey, x509CertificateChain, certificate")
+        }
+        if let key = material.publicKey {
+            verificationMaterial = .publicKey(hint: key.hint)
+        } else if let chain = material.x509CertificateChain {
+            guard version < .v0_3 else {
+                throw bundleError("bundle.verification_material",
+                                  "a v0.3 bundle must carry a single `certificate`, not an x509CertificateChain")
+            }
+            let certificates = chain.certificates ?? []
+            guard !certificates.isEmpty else {
+                throw bundleError("bundle.verification_material", "x509CertificateChain is empty; a certificate is required")
+            }
+            guard certificates.count <= SigstoreBundle.maximumChainLength else {
+                throw bundleError("bundle.verification_material",
+                                  "x509CertificateChain has \(certificates.count) certificates, more than \(SigstoreBundle.maximumChainLength)")
+            }
+            verificationMaterial = .certificateChain(try certificates.enumerated().map { index, cert in
+                try decodeBytes(cert.rawBytes, field: "x509CertificateChain.certificates[\(index)].rawBytes")
+            })
+        } else if let cert = material.certificate {
+            verificationMaterial = .certificate(try decodeBytes(cert.rawBytes, field: "certificate.rawBytes"))
+        } else {
+            throw bundleError("bundle.verification_material", "verificationMaterial is empty")
+        }
+
+        // Content (oneof).
+        switch (wire.messageSignature, wire.dsseEnvelope) {
+        case (let message?, nil):
+            var algorithm: HashAlgorithm? = nil
+            var digest: [UInt8]? = nil
+            if let messageDigest = message.messageDigest {
+                guard let name = messageDigest.algorithm, let mapped = hashAlgorithm(protoName: name) else {
+                    throw bundleError("bundle.message_signature",
+                                      "messageDigest.algorithm \(messageDigest.algorithm ?? "(missing)") is not SHA2_256, SHA2_384 or SHA2_512")
+                }
+                let value = try decodeBytes(messageDigest.digest, field: "messageSignature.messageDigest.digest")
+                guard value.count == mapped.byteCount else {
+                    throw bundleError("bundle.message_signature",
+                                      "messageDigest.digest is \(value.count) bytes, \(mapped.rawValue) needs \(mapped.byteCount)")
+                }
+                algorithm = mapped
+                digest = value
+            }
+            let signature = try decodeBytes(message.signature, field: "messageSignature.signature")
+            content = .messageSignature(MessageSignature(digestAlgorithm: algorithm, digest: digest, signature: signature))
+        case (nil, let envelope?):
+            guard let payloadType = envelope.payloadType else {
+                throw bundleError("bundle.dsse_envelope", "dsseEnvelope.payloadType is missing")
+            }
+            let payload = try decodeBytes(envelope.payload, field: "dsseEnvelope.payload", allowEmpty: true)
+            let signatures = try (envelope.signatures ?? []).enumerated().map { index, signature in
+                DSSEEnvelope.Signature(keyID: signature.keyid ?? "",
+                                       signature: try decodeBytes(signature.sig, field: "dsseEnvelope.signatures[\(index)].sig"))
+            }
+            guard signatures.count <= 32 else {
+                throw bundleError("bundle.dsse_envelope", "dsseEnvelope has \(signatures.count) signatures; exactly one is allowed")
+            }
+            content = .dsseEnvelope(DSSEEnvelope(payloadType: payloadType, payload: payload, signatures: signatures))
+        case (nil, nil):
+            throw bundleError("bundle.content", "bundle has neither messageSignature nor dsseEnvelope")
+        case (_?, _?):
+            throw bundleError("bundle.content", "bundle has both messageSignature and dsseEnvelope; exactly one is allowed")
+        }
+
+        // Transparency-log entries.
+        let shapes = material.tlogEntryShapes ?? []
+        guard shapes.count <= SigstoreBundle.maximumTlogEntries else {
+            throw bundleError("bundle.tlog_entries",
+                              "bundle has \(shapes.count) transparency-log entries, more than the \(SigstoreBundle.maximumTlogEntries) accepted")
+        }
+        var seen = Set<String>()
+        tlogEntryShapes = try shapes.enumerated().map { index, wireEntry in
+            let shape = try wireEntry.validated(field: "tlogEntries[\(index)]", version: version)
+            let key = hexEncode(shape.logID) + "/" + String(shape.logIndex)
+            guard seen.insert(key).inserted else {
+                throw bundleError("bundle.tlog_entries", "tlogEntries[\(index)] repeats log \(hexEncode(shape.logID.prefix(4)))… index \(shape.logIndex)")
+            }
+            return shape
+        }
+        tlogEntries = material.tlogEntries ?? []
+        guard tlogEntries.count == tlogEntryShapes.count else {
+            throw bundleError("bundle.tlog_entries", "transparency-log entries could not be parsed consistently")
+        }
+
+        // RFC 3161 timestamps.
+        let timestamps = material.timestampVerificationData?.rfc3161Timestamps ?? []
+        guard timestamps.count <= SigstoreBundle.maximumTimestamps else {
+            throw bundleError("bundle.timestamps",
+                              "bundle has \(timestamps.count) RFC 3161 timestamps, more than the \(SigstoreBundle.maximumTimestamps) accepted")
+        }
+        let decodedTimestamps = try timestamps.enumerated().map { index, timestamp in
+            try decodeBytes(timestamp.signedTimestamp, field: "rfc3161Timestamps[\(index)].signedTimestamp")
+        }
+        guard Set(decodedTimestamps).count == decodedTimestamps.count else {
+            throw bundleError("bundle.timestamps", "bundle repeats the same RFC 3161 timestamp; each must appear once")
+        }
+        rfc3161Timestamps = decodedTimestamps
+    }
+}
+
+/// Maps a protobuf `HashAlgorithm` enum name to a hash.
+func hashAlgorithm(protoName: String) -> HashAlgorithm? {
+    switch protoName {
+    case "SHA2_256": return .sha256
+    case "SHA2_384": return .sha384
+    case "SHA2_512": return .sha512
+    default: return nil
+    }
+}
+
+func bundleError(_ check: String, _ message: String) -> SignatureVerificationError {
+    SignatureVerificationError(.bundleInvalid, check: check, message)
+}
+
+private func decodeBytes(_ text: String?, field: String, allowEmpty: Bool = false) throws -> [UInt8] {
+    guard let text else { throw bundleError("bundle.parse", "\(field) is missing") }
+    guard let bytes = protoBase64Decode(text) else {
+        throw bundleError("bundle.parse", "\(field) is not valid base64")
+    }
+    guard allowEmpty || !bytes.isEmpty else { throw bundleError("bundle.parse", "\(field) is empty") }
+    return bytes
+}
+
+/// A protojson int64: a JSON string of decimal digits or a JSON integer.
+struct ProtoInt64: Decodable {
+    let value: Int64
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            guard let parsed = Int64(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an int64")
+            }
+            value = parsed
+        } else {
+            value = try container.decode(Int64.self)
+        }
+    }
+}
+
+private struct WireBundle: Decodable {
+    struct Material: Decodable {
+        struct Key: Decodable { var hint: String? }
+        struct Raw: Decodable { var rawBytes: String? }
+        struct Chain: Decodable { var certificates: [Raw]? }
+        struct TimestampData: Decodable {
+            struct Signed: Decodable { var signedTimestamp: String? }
+            var rfc3161Timestamps: [Signed]?
+        }
+        var publicKey: Key?
+        var x509CertificateChain: Chain?
+        var certificate: Raw?
+        var tlogEntryShapes: [WireEntry]?
+        var tlogEntries: [TransparencyLogEntry]?
+        var timestampVerificationData: TimestampData?
+
+        enum CodingKeys: String, CodingKey {
+            case publicKey, x509CertificateChain, certificate, tlogEntries, timestampVerificationData
+        }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            publicKey = try container.decodeIfPresent(Key.self, forKey: .publicKey)
+            x509CertificateChain = try container.decodeIfPresent(Chain.self, forKey: .x509CertificateChain)
+            certificate = try container.decodeIfPresent(Raw.self, forKey: .certificate)
+            timestampVerificationData = try container.decodeIfPresent(TimestampData.self, forKey: .timestampVerificationData)
+            // Limit before the detailed decode, so a hostile bundle cannot make us parse thousands of entries.
+            tlogEntryShapes = try container.decodeIfPresent([WireEntry].self, forKey: .tlogEntries)
+            if let shapes = tlogEntryShapes, shapes.count <= SigstoreBundle.maximumTlogEntries {
+                do {
+                    tlogEntries = try container.decodeIfPresent([TransparencyLogEntry].self, forKey: .tlogEntries)
+                } catch let error as TransparencyLogError {
+                    throw bundleError("bundle.tlog_entries", error.message)
+                }
+            }
+        }
+    }
+    struct Message: Decodable {
+        struct Digest: Decodable {
+            var algorithm: String?
+            var digest: String?
+        }
+        var messageDigest: Digest?
+        var signature: String?
+    }
+    struct Envelope: Decodable {
+        struct Signature: Decodable {
+            var sig: String?
+            var keyid: String?
+        }
+        var payload: String?
+        var payloadType: String?
+        var signatures: [Signature]?
+    }
+    var mediaType: String?
+    var verificationMaterial: Material?
+    var messageSignature: Message?
+    var dsseEnvelope: Envelope?
+}
+
+private struct WireEntry: Decodable {
+    struct KeyID: Decodable { var keyId: String? }
+    struct KindVersion: Decodable {
+        var kind: String?
+        var version: String?
+    }
+    struct Promise: Decodable { var signedEntryTimestamp: String? }
+    struct Proof: Decodable {
+        struct Checkpoint: Decodable { var envelope: String? }
+        var logIndex: ProtoInt64?
+        var rootHash: String?
+        var treeSize: ProtoInt64?
+        var hashes: [String]?
+        var checkpoint: Checkpoint?
+    }
+    var logIndex: ProtoInt64?
+    var logId: KeyID?
+    var kindVersion: KindVersion?
+    var integratedTime: ProtoInt64?
+    var inclusionPromise: Promise?
+    var inclusionProof: Proof?
+    var canonicalizedBody: String?
+
+    func validated(field: String, version: SigstoreBundle.Version) throws -> SigstoreBundle.TlogEntryShape {
+        func fail(_ message: String) -> SignatureVerificationError { bundleError("bundle.tlog_entries", "\(field): \(message)") }
+        guard let index = logIndex?.value else { throw fail("logIndex is missing") }
+        guard index >= 0 else { throw fail("logIndex \(index) is negative") }
+        guard let idText = logId?.keyId, let logID = protoBase64Decode(idText), !logID.isEmpty else {
+            throw fail("logId.keyId is missing or not base64")
+        }
+        guard let kind = kindVersion?.kind, let kindVersionText = kindVersion?.version else {
+            throw fail("kindVersion is missing")
+        }
+        let integrated = integratedTime?.value ?? 0
+        guard integrated >= 0 else { throw fail("integratedTime \(integrated) is negative") }
+        guard let bodyText = canonicalizedBody, let body = protoBase64Decode(bodyText), !body.isEmpty else {
+            throw fail("canonicalizedBody is missing or not base64")
+        }
+        let hasPromise = inclusionPromise?.signedEntryTimestamp.map { !$0.isEmpty } ?? false
+        let hasProof = inclusionProof != nil
+        let hasCheckpoint = inclusionProof?.checkpoint?.envelope.map { !$0.isEmpty } ?? false
+        if version == .v0_1 && !hasPromise {
+            throw fail("a v0.1 bundle needs an inclusion promise (signed entry timestamp) in every entry")
+        }
+        if version >= .v0_2 && !hasProof {
+            throw fail("a v\(version.rawValue) bundle needs an inclusion proof in every entry")
+        }
+        if let proof = inclusionProof {
+            guard let proofIndex = proof.logIndex?.value, proofIndex >= 0 else { throw fail("inclusionProof.logIndex is missing or negative") }
+            guard let size = proof.treeSize?.value, size > proofIndex else {
+                throw fail("inclusionProof.treeSize is missing or not larger than its logIndex")
+            }
+            guard hasCheckpoint else { throw fail("inclusionProof has no checkpoint; a signed checkpoint is required") }
+        }
+        return SigstoreBundle.TlogEntryShape(logIndex: index, logID: logID, kind: kind, version: kindVersionText,
+                                     integratedTime: integrated, hasInclusionPromise: hasPromise, hasInclusionProof: hasProof,
+                                     hasCheckpoint: hasCheckpoint, canonicalizedBody: body)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import ManifestScanner
-
-@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import RegistryAccess
-
-@Test func moduleLoads() { #expect(Bool(true)) }
