@@ -317,3 +317,22 @@ public enum AnyReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension ImageReference: Codable {
+    /// Decodes a reference string with strict parsing (as Go's `reference.Field` does); errors name the input.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            self = try ImageReference.parse(text)
+        } catch let error as ReferenceError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description,
+                                                    underlyingError: error))
+        }
+    }
+
+    /// Encodes the reference as its ``string``.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(string)
+    }
+}
