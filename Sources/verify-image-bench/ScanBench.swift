@@ -51,7 +51,7 @@ func benchScan(_ arguments: [String]) async throws {
     var best: Measured? = nil
     for _ in 0..<runs {
         let m = try measure(binary, ["scan", "--output", "json", corpus])
-        if best == nil || m.seconds < best!.seconds { best = m }
+        if m.seconds < (best?.seconds ?? .infinity) { best = m }
     }
     guard let ours = best else { return }
     let oursSummary = try scanSummary(ours.stdout)
@@ -82,7 +82,7 @@ func benchScan(_ arguments: [String]) async throws {
         for _ in 0..<checkovRuns {
             let m = try measure(checkov, ["-d", corpus, "--framework", "kubernetes", "--check", "CKV_K8S_43",
                                           "-o", "json", "--quiet", "--compact", "--skip-download"])
-            if bestCheckov == nil || m.seconds < bestCheckov!.seconds { bestCheckov = m }
+            if m.seconds < (bestCheckov?.seconds ?? .infinity) { bestCheckov = m }
         }
         if let c = bestCheckov {
             let (failed, passed, files) = checkovCounts(c.stdout)
