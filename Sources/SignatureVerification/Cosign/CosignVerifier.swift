@@ -136,7 +136,8 @@ public struct CosignVerifier: Sendable {
             guard let encoded = layer.annotations[CosignLayer.signatureAnnotation], !encoded.isEmpty else {
                 throw fail(.signatureInvalid, "signature", "the layer has no \(CosignLayer.signatureAnnotation) annotation")
             }
-            guard let decoded = Data(base64Encoded: encoded), !decoded.isEmpty else {
+            // Go's base64 decoder (cosign's) skips CR and LF; so does this one, and nothing else.
+            guard let decoded = Data(base64Encoded: encoded.filter { $0 != "\n" && $0 != "\r" }), !decoded.isEmpty else {
                 throw fail(.signatureInvalid, "signature", "the \(CosignLayer.signatureAnnotation) annotation is not base64")
             }
             signature = Array(decoded)
@@ -366,8 +367,10 @@ public struct CosignVerifier: Sendable {
                     guard authority.validFor.contains(time) else {
                         throw CryptoError(.chainInvalid, "the CA was not valid at \(ContractJSON.timestamp(time))")
                     }
+                    // Go's x509 (cosign's) treats a leaf without an EKU extension as good for any use; a leaf
+                    // with one must list code signing.
                     _ = try authority.validator.validate(leaf, extraIntermediates: intermediates, at: time,
-                                                         requiredExtendedKeyUsage: "1.3.6.1.5.5.7.3.3")
+                                                         requiredExtendedKeyUsage: leaf.extendedKeyUsageOIDs.isEmpty ? nil : "1.3.6.1.5.5.7.3.3")
                 }
                 return
             } catch {
