@@ -46,6 +46,11 @@ if [ ! -f pki-leaf.pem ]; then
   cat pki-intermediate.pem pki-root.pem > pki-chain.pem
   rm -f ./*.srl
 fi
+if [ ! -f unrelated-root.pem ]; then   # a CA that issued nothing here: trusting it must not verify the pki image
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout unrelated-root.key -out unrelated-root.pem \
+    -days 3650 -subj "/O=image-verifier fixtures/CN=Unrelated Root CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+fi
 cd "$root"
 
 # 2. Unsigned base images pushed into the registry, one repository each.

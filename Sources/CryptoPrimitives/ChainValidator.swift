@@ -123,7 +123,18 @@ public struct ChainValidator: Sendable {
             default: break
             }
         }
-        let message = "\(reason)\(detail) (\(subject), chain depth \(depth); checked at \(iso8601(time)))"
+        let hint: String
+        switch code {
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+            hint = "; the chain does not reach a trusted root: supply the missing intermediate or the right root"
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+            hint = "; the chain ends at a root that is not among the trusted roots"
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+            hint = "; the certificate was altered or was not issued by that CA"
+        default:
+            hint = ""
+        }
+        let message = "\(reason)\(detail) (\(subject), chain depth \(depth); checked at \(iso8601(time)))\(hint)"
         switch code {
         case X509_V_ERR_CERT_HAS_EXPIRED:
             return CryptoError(.certificateExpired, message)

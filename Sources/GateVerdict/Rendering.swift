@@ -50,7 +50,7 @@ extension SubjectVerdict {
     /// The human rendering of one subject.
     public func renderText() -> String {
         var out = ""
-        let what = digest.map { "\(reference) (\($0))" } ?? reference
+        let what = digest.map { reference.hasSuffix($0) ? reference : "\(reference) (\($0))" } ?? reference
         switch decision {
         case .pass: out += "Verification for \(what) --\n"
         case .fail: out += "Verification FAILED for \(what)\n"

@@ -12,7 +12,9 @@
 /// sha512 by default) and the encoded part lowercase hex of the right length.
 public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     /// The registry host with optional port (`docker.io`, `localhost:5000`, `[::1]:5000`); empty when a strictly
-    /// parsed reference has none.
+    /// parsed reference has none, and — exactly as in distribution/reference — even after normalization when the
+    /// first component looks like a host but is not a valid one (`foo_bar.com/x`). Registry clients must refuse an
+    /// empty domain.
     public let domain: String
     /// The repository path within the registry (`library/ubuntu`); at most 255 characters.
     public let path: String
@@ -116,9 +118,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
             }
             return .failure(ReferenceError(.invalidReferenceFormat, input: input))
         }
-        guard let split = ReferenceGrammar.splitName(b, match.name.lowerBound, match.name.upperBound) else {
-            return .failure(ReferenceError(.invalidReferenceFormat, input: input))
-        }
+        let split = (domain: match.domain, path: match.path)
         guard split.path.count <= maximumPathLength else {
             return .failure(ReferenceError(.nameTooLong, input: input))
         }
@@ -144,13 +144,17 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
                                  message: "invalid repository name (\(s)), cannot specify 64-byte hexadecimal strings")
         }
         let (domain, remainder) = Self.splitDockerDomain(b)
-        let remote = remainder.firstIndex(of: UInt8(ascii: ":")).map { Array(remainder[..<$0]) } ?? remainder
-        let remoteText = String(decoding: remote, as: UTF8.self)
-        if remoteText.lowercased() != remoteText {
+        let remoteEnd = remainder.firstIndex(of: UInt8(ascii: ":")) ?? remainder.endIndex
+        if !Self.isLowercase(remainder[remainder.startIndex..<remoteEnd]) {
+            let remoteText = String(decoding: remainder[remainder.startIndex..<remoteEnd], as: UTF8.self)
             throw ReferenceError(.nameContainsUppercase, input: s,
                                  message: "invalid reference format: repository name (\(remoteText)) must be lowercase")
         }
-        let full = domain + [UInt8(ascii: "/")] + remainder
+        var full = [UInt8]()
+        full.reserveCapacity(domain.count + 1 + remainder.count)
+        full.append(contentsOf: domain)
+        full.append(UInt8(ascii: "/"))
+        full.append(contentsOf: remainder)
         switch Self.strictParse(full, input: s, available: availableAlgorithms) {
         case .success(let ref): self = ref
         case .failure(let error): throw error
@@ -179,30 +183,38 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         try ImageReference(normalizing: s, availableAlgorithms: availableAlgorithms).dockerReference
     }
 
+    private static let dockerIOBytes: [UInt8] = Array(defaultDomain.utf8)
+    private static let libraryPrefix: [UInt8] = Array("library/".utf8)
+    private static let localhostBytes: [UInt8] = Array("localhost".utf8)
+    private static let indexDockerIOBytes: [UInt8] = Array("index.docker.io".utf8)
+
+    /// Go's `strings.ToLower(x) == x`: ASCII fast path, Unicode lowercasing otherwise (messages stay exact).
+    static func isLowercase(_ bytes: ArraySlice<UInt8>) -> Bool {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return !bytes.contains { $0 >= 0x41 && $0 <= 0x5A } }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.lowercased() == text
+    }
+
     /// Docker's split of a familiar name into registry and remainder (`splitDockerDomain`).
-    static func splitDockerDomain(_ b: [UInt8]) -> (domain: [UInt8], remainder: [UInt8]) {
-        let dockerIO = Array(defaultDomain.utf8)
-        let library = Array("library/".utf8)
+    static func splitDockerDomain(_ b: [UInt8]) -> (domain: ArraySlice<UInt8>, remainder: ArraySlice<UInt8>) {
         guard let slash = b.firstIndex(of: UInt8(ascii: "/")) else {
-            return (dockerIO, library + b)
+            return (dockerIOBytes[...], (libraryPrefix + b)[...])
         }
-        let first = Array(b[..<slash])
-        let rest = Array(b[(slash + 1)...])
-        var domain: [UInt8]
-        var remainder: [UInt8]
-        if first == Array("localhost".utf8) {
+        let first = b[..<slash]
+        let rest = b[(slash + 1)...]
+        var domain: ArraySlice<UInt8>
+        var remainder: ArraySlice<UInt8>
+        if first.elementsEqual(localhostBytes) {
             (domain, remainder) = (first, rest)
-        } else if first == Array("index.docker.io".utf8) {
-            (domain, remainder) = (dockerIO, rest)
-        } else if first.contains(UInt8(ascii: ".")) || first.contains(UInt8(ascii: ":")) {
-            (domain, remainder) = (first, rest)
-        } else if String(decoding: first, as: UTF8.self).lowercased() != String(decoding: first, as: UTF8.self) {
+        } else if first.elementsEqual(indexDockerIOBytes) {
+            (domain, remainder) = (dockerIOBytes[...], rest)
+        } else if first.contains(UInt8(ascii: ".")) || first.contains(UInt8(ascii: ":")) || !isLowercase(first) {
             (domain, remainder) = (first, rest)
         } else {
-            (domain, remainder) = (dockerIO, b)
+            (domain, remainder) = (dockerIOBytes[...], b[...])
         }
-        if domain == dockerIO, !remainder.contains(UInt8(ascii: "/")) {
-            remainder = library + remainder
+        if domain.elementsEqual(dockerIOBytes), !remainder.contains(UInt8(ascii: "/")) {
+            remainder = (libraryPrefix + remainder)[...]
         }
         return (domain, remainder)
     }
@@ -303,5 +315,24 @@ public enum AnyReference: Sendable, Hashable, CustomStringConvertible {
         case .named(let ref): try ref.familiarMatch(pattern)
         case .digest(let d): try GoPathMatch.match(pattern, d.string)
         }
+    }
+}
+
+extension ImageReference: Codable {
+    /// Decodes a reference string with strict parsing (as Go's `reference.Field` does); errors name the input.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            self = try ImageReference.parse(text)
+        } catch let error as ReferenceError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description,
+                                                    underlyingError: error))
+        }
+    }
+
+    /// Encodes the reference as its ``string``.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(string)
     }
 }

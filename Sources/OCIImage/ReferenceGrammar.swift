@@ -147,6 +147,9 @@ enum ReferenceGrammar {
         var name: Range<Int>
         var tag: Range<Int>?
         var digest: Range<Int>?
+        /// The name split by `anchoredNameRegexp`: domain (nil when absent) and path.
+        var domain: Range<Int>?
+        var path: Range<Int>
     }
 
     /// `^(namePat)(?::(tag))?(?:@(digestPat))?$`, with Go's leftmost-first submatches.
@@ -174,8 +177,8 @@ enum ReferenceGrammar {
             tag = (colon + 1)..<end
             nameEnd = colon
         }
-        guard splitName(b, 0, nameEnd) != nil else { return nil }
-        return ReferenceMatch(name: 0..<nameEnd, tag: tag, digest: digest)
+        guard let split = splitName(b, 0, nameEnd) else { return nil }
+        return ReferenceMatch(name: 0..<nameEnd, tag: tag, digest: digest, domain: split.domain, path: split.path)
     }
 
     /// `^(?:(domainAndPort)/)?(remoteName)$` over `b[lo..<hi]`: the domain (nil when absent) and path ranges.

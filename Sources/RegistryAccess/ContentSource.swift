@@ -98,6 +98,34 @@ extension ContentSource {
         return try await manifest(repository, descriptor: descriptor)
     }
 
+    /// The image manifest for `platform` in `index` (the first matching entry, as the OCI spec says), verified.
+    /// Follows nested indexes up to ``OCIImage/Manifest/maximumIndexDepth`` levels.
+    /// - Throws: ``RegistryError`` `manifest_unknown` naming the platforms the index does have.
+    public func platformManifest(_ repository: ImageReference, index: ImageIndex, indexDigest: Digest,
+                                 platform: Platform) async throws -> FetchedManifest {
+        var current = index
+        var currentDigest = indexDigest
+        for _ in 0..<Manifest.maximumIndexDepth {
+            let candidates = current.manifests(for: platform)
+            guard let entry = candidates.first(where: { $0.mediaType.isManifest }) ?? candidates.first else {
+                let have = current.platforms.map(\.description)
+                throw RegistryError(.manifestUnknown,
+                                    "index \(currentDigest) has no manifest for \(platform); it has " +
+                                    (have.isEmpty ? "no platform entries" : have.joined(separator: ", ")),
+                                    digest: currentDigest)
+            }
+            let fetched = try await manifest(repository, descriptor: entry)
+            switch fetched.manifest {
+            case .image: return fetched
+            case .index(let nested):
+                current = nested
+                currentDigest = fetched.digest
+            }
+        }
+        throw RegistryError(.tooLarge, "indexes nested deeper than \(Manifest.maximumIndexDepth) levels under \(indexDigest)",
+                            digest: indexDigest)
+    }
+
     /// The referrers of `subject`, using the referrers API when the source has one and otherwise the referrers
     /// tag (`<alg>-<hex>`), filtered by `artifactType` client-side. An absent tag means no referrers.
     public func referrersWithFallback(_ repository: ImageReference, subject: Digest,

@@ -41,6 +41,8 @@ public struct SignatureVerificationError: Error, CustomStringConvertible, Sendab
         case keyMismatch = "key_mismatch"
         /// The policy itself is unusable (bad regular expression, bad key).
         case policyInvalid = "policy_invalid"
+        /// A cosign simple-signing payload (or attestation envelope) is malformed.
+        case payloadInvalid = "payload_invalid"
         /// Input could not be read (file missing, too large).
         case inputUnreadable = "input_unreadable"
     }

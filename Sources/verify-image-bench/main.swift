@@ -8,6 +8,7 @@ let benches: [String: ([String]) async throws -> Void] = [
     "bundles": benchBundles,
     "scan": benchScan,
     "tlog": benchTlog,
+    "references": benchReferences,
 ]
 guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))

@@ -1,11 +1,167 @@
 import ArgumentParser
+import Foundation
 import ImageGate
 
-/// `verify-image verify` (placeholder until its issue lands).
+/// `verify-image [verify] IMAGE...`: verifies cosign signatures or attestations of images, from an OCI layout or a
+/// registry, and prints a verdict. Flag names follow cosign's.
 struct VerifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "(not yet implemented)")
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify the signatures (or attestations) of images.",
+        discussion: """
+            IMAGE is a reference, normally NAME@sha256:…; a tag is resolved and verified, but fails the gate unless \
+            --allow-tags is given. Exit status: 0 pass, 1 fail, 2 indeterminate (could not decide), 64 usage.
+            """
+    )
+
+    @Argument(help: "Images to verify (NAME@sha256:…).")
+    var images: [String] = []
+
+    @Option(name: .customLong("key"), help: "Trusted public key (PEM SubjectPublicKeyInfo); repeat for several.")
+    var keys: [String] = []
+
+    @Option(name: .customLong("certificate-identity"), help: "Expected certificate identity (SAN), exact.")
+    var certificateIdentity: String?
+
+    @Option(name: .customLong("certificate-identity-regexp"), help: "Expected certificate identity, anchored regexp.")
+    var certificateIdentityRegexp: String?
+
+    @Option(name: .customLong("certificate-oidc-issuer"), help: "Expected OIDC issuer, exact.")
+    var certificateOIDCIssuer: String?
+
+    @Option(name: .customLong("certificate-oidc-issuer-regexp"), help: "Expected OIDC issuer, anchored regexp.")
+    var certificateOIDCIssuerRegexp: String?
+
+    @Option(name: .customLong("trusted-root"), help: "Sigstore trusted_root.json (default: the production root shipped in keys/).")
+    var trustedRoot: String?
+
+    @Option(name: .customLong("certificate-chain"), help: "Private PKI: PEM intermediates and root for certificate-based signatures.")
+    var certificateChain: String?
+
+    @Flag(name: .customLong("insecure-ignore-tlog"), help: "Accept signatures without a transparency-log entry.")
+    var insecureIgnoreTlog = false
+
+    @Flag(name: .customLong("insecure-ignore-sct"), help: "Accept Fulcio certificates without an embedded SCT.")
+    var insecureIgnoreSCT = false
+
+    @Option(name: .customShort("a"), help: "Required annotation KEY=VALUE in the signed payload; repeatable.")
+    var annotations: [String] = []
+
+    @Option(name: .customLong("layout"), help: "Read images and signatures from this OCI image layout (e.g. `cosign save` output).")
+    var layout: String?
+
+    @Flag(name: .customLong("attestations"), help: "Verify attestations (DSSE / in-toto) instead of signatures.")
+    var attestations = false
+
+    @Option(name: .customLong("type"), help: "With --attestations: predicate type (slsaprovenance, spdx, cyclonedx, vuln, custom, or a URI).")
+    var predicateType: String?
+
+    @Option(name: .customLong("platform"), help: "For a multi-platform index: verify this OS/ARCH[/VARIANT] manifest.")
+    var platform: String?
+
+    @Flag(name: .customLong("allow-tags"), help: "Let a reference by tag pass (it is still resolved and reported).")
+    var allowTags = false
+
+    @Option(name: .customLong("output"), help: "text or json.")
+    var output: OutputFormatOption = .text
+
+    @Option(name: .customLong("timeout"), help: "Give up after this many seconds (indeterminate).")
+    var timeout: Double = 120
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one IMAGE to verify (NAME@sha256:…)") }
+        if keys.isEmpty && certificateIdentity == nil && certificateIdentityRegexp == nil {
+            throw ValidationError("say who must have signed: --key FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
+        }
+        if !keys.isEmpty && (certificateIdentity != nil || certificateIdentityRegexp != nil) {
+            throw ValidationError("--key and --certificate-identity exclude each other; give one")
+        }
+        if certificateIdentity != nil && certificateIdentityRegexp != nil {
+            throw ValidationError("--certificate-identity and --certificate-identity-regexp exclude each other; give one")
+        }
+        if certificateOIDCIssuer != nil && certificateOIDCIssuerRegexp != nil {
+            throw ValidationError("--certificate-oidc-issuer and --certificate-oidc-issuer-regexp exclude each other; give one")
+        }
+        if (certificateIdentity != nil || certificateIdentityRegexp != nil) && certificateChain == nil
+            && certificateOIDCIssuer == nil && certificateOIDCIssuerRegexp == nil {
+            throw ValidationError("keyless verification needs --certificate-oidc-issuer (or -regexp) as well as the identity")
+        }
+        if predicateType != nil && !attestations { throw ValidationError("--type applies only with --attestations") }
+        if output == .sarif { throw ValidationError("--output sarif applies only to scan; use text or json") }
+        if layout == nil {
+            throw ValidationError("reading from a registry is not available yet; give --layout DIR (e.g. the output of `cosign save --dir DIR IMAGE`)")
+        }
+        for annotation in annotations where !annotation.contains("=") {
+            throw ValidationError("-a \(annotation): annotations are KEY=VALUE")
+        }
+    }
 
     func run() async throws {
-        throw ValidationError("verify-image verify is not implemented yet")
+        let policy = try makePolicy()
+        let source = try usage { try OCILayoutSource(path: layout ?? "") }
+        let verifier = try usage { try ImageVerifier(source: source, policy: policy) }
+        let verdict = await verifier.verify(images, at: Date())
+        switch output {
+        case .json: print(try ContractJSON.encode(verdict))
+        default: print(verdict.renderText(), terminator: "")
+        }
+        throw ExitCode(verdict.exitStatus.rawValue)
     }
+
+    private func makePolicy() throws -> ImagePolicy {
+        let signer: CosignVerificationPolicy.Signer
+        if !keys.isEmpty {
+            signer = .keys(try keys.map { path in try usage { try PublicKey(pem: try readText(path, what: "--key")) } })
+        } else {
+            let identity = try usage {
+                try certificateIdentity.map { StringMatcher.exact($0) } ?? StringMatcher.regexp(certificateIdentityRegexp ?? "")
+            }
+            let issuer = try usage {
+                try certificateOIDCIssuer.map { StringMatcher.exact($0) } ?? certificateOIDCIssuerRegexp.map { try StringMatcher.regexp($0) }
+            }
+            signer = .certificate(identity: identity, issuer: issuer, extensions: [:])
+        }
+        let chain = try certificateChain.map { path in try usage { try Certificate.parsePEM(try readText(path, what: "--certificate-chain")) } }
+        var required: [String: String] = [:]
+        for annotation in annotations {
+            let parts = annotation.split(separator: "=", maxSplits: 1)
+            required[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let root: TrustedRoot? = try usage {
+            if let trustedRoot { return try TrustedRoot(contentsOfFile: trustedRoot) }
+            return insecureIgnoreTlog && chain != nil || insecureIgnoreTlog && !keys.isEmpty ? nil : try TrustedRoot.production()
+        }
+        let cosign = CosignVerificationPolicy(signer: signer, requireTransparencyLog: !insecureIgnoreTlog,
+                                              requireSCT: !insecureIgnoreSCT, requiredAnnotations: required,
+                                              certificateChain: chain)
+        let mode: ImagePolicy.Mode = attestations ? .attestations(predicateType: predicateType.map(ImagePolicy.predicateTypeURI)) : .signatures
+        let platform = try platform.map { value in try usage { try Platform(parsing: value) } }
+        return ImagePolicy(cosign: cosign, mode: mode, trustedRoot: root, platform: platform, allowTags: allowTags)
+    }
+}
+
+/// `--output` values.
+enum OutputFormatOption: String, ExpressibleByArgument, CaseIterable {
+    case text, json, sarif
+}
+
+/// Runs `body`; any error becomes a one-line usage error (exit 64) naming the problem.
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+/// Reads a text file given on the command line; a missing file is a usage error naming the flag.
+func readText(_ path: String, what: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("\(what) \(path): no such readable file")
+    }
+    return String(decoding: data, as: UTF8.self)
 }

@@ -47,6 +47,12 @@ let timestampCases: [TimestampCase] = [
                   chain: { try Fixtures.trustedRootChain("sigstore/rekor2-timestamp-with-embedded-cert.trusted_root.json",
                                                          authority: 0, kind: "timestampAuthorities") },
                   passLeaf: true, genTime: "2025-07-25T19:53:04Z"),
+    TimestampCase(name: "TSA chain valid only 15:27-15:37 on 2025-08-07, token at 15:32:26 (rekor2-timestamp-with-expired-cert-chain)",
+                  token: { try bundleTimestamp("sigstore/rekor2-timestamp-with-expired-cert-chain.sigstore.json") },
+                  message: { try bundleSignature("sigstore/rekor2-timestamp-with-expired-cert-chain.sigstore.json") },
+                  chain: { try Fixtures.trustedRootChain("sigstore/local-tsa-short-lived.trusted_root.json",
+                                                         authority: 0, kind: "timestampAuthorities") },
+                  passLeaf: true, genTime: "2025-08-07T15:32:26Z"),
     TimestampCase(name: "generated TSA response (openssl ts -reply)",
                   token: { try Fixtures.data("generated/message.tsr") },
                   message: { try Fixtures.data("generated/message.txt") },
@@ -99,6 +105,32 @@ func timestampWithUntrustedRootFails(_ testCase: TimestampCase) throws {
     } throws: { ($0 as? CryptoError)?.code == .timestampInvalid }
     #expect {
         _ = try token.verify(message: message, roots: [], intermediates: [], leaf: chain[0])
+    } throws: { ($0 as? CryptoError)?.code == .timestampInvalid }
+}
+
+@Test func timestampAfterTSACertificateExpiryFails() throws {
+    // Conformance rekor2-timestamp-outside-tsa-cert-validity_fail: token at 15:38:32, TSA chain expired 15:37:08.
+    let bundle = "sigstore/rekor2-timestamp-outside-tsa-cert-validity_fail.sigstore.json"
+    let token = try TimestampToken(der: bundleTimestamp(bundle))
+    #expect(token.generationTime == utc("2025-08-07T15:38:32Z"))
+    let chain = try Fixtures.trustedRootChain("sigstore/local-tsa-short-lived.trusted_root.json", authority: 0,
+                                              kind: "timestampAuthorities")
+    #expect {
+        _ = try token.verify(message: try bundleSignature(bundle), roots: [chain[2]], intermediates: [chain[1]],
+                             leaf: chain[0])
+    } throws: { error in
+        (error as? CryptoError)?.code == .timestampInvalid && "\(error)".contains("certificate has expired")
+    }
+}
+
+@Test func timestampFromUntrustedTSAWithEmbeddedCertFails() throws {
+    // Conformance rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail: FreeTSA token, staging TSA trusted.
+    let bundle = "sigstore/rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail.sigstore.json"
+    let token = try TimestampToken(der: bundleTimestamp(bundle))
+    let chain = try Fixtures.trustedRootChain("sigstore/rekor2-timestamp-with-embedded-cert.trusted_root.json",
+                                              authority: 0, kind: "timestampAuthorities")
+    #expect {
+        _ = try token.verify(message: try bundleSignature(bundle), roots: [chain[1]], intermediates: [], leaf: chain[0])
     } throws: { ($0 as? CryptoError)?.code == .timestampInvalid }
 }
 

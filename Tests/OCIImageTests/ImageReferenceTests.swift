@@ -20,6 +20,14 @@ import Testing
         #expect(pinned.repository.string == "ghcr.io/org/app")
     }
 
+    /// distribution/reference keeps an invalid host-looking first component in the path: `foo_bar.com` has a `.`,
+    /// so normalization does not add docker.io, and strict parsing then finds no valid domain. Callers that need a
+    /// registry must treat an empty domain as "no registry".
+    @Test func normalizedReferenceCanLackADomain() throws {
+        let r = try ImageReference(normalizing: "foo_bar.com/x")
+        #expect(r.domain == "" && r.path == "foo_bar.com/x" && r.canonical == "foo_bar.com/x:latest")
+    }
+
     @Test func defaultAlgorithmsIncludeSHA512() throws {
         let sha512 = "sha512:" + String(repeating: "f", count: 128)
         let r = try ImageReference.parse("validname@" + sha512)

@@ -77,6 +77,21 @@ struct OCILayoutSourceTests {
                 == "3f4c74c806ac8ed798876af09750b985ee7080740cc679de8af2aeddec13d9f1")
     }
 
+    @Test func platformSelection() async throws {
+        let layout = try OCILayoutSource(path: LayoutFixtures.cosignMade("multi"))
+        let top = try await layout.manifest(repo, descriptor: try #require(layout.primaryImage()))
+        guard case .index(let index) = top.manifest else { Issue.record("not an index"); return }
+        let arm = try await layout.platformManifest(repo, index: index, indexDigest: top.digest,
+                                                    platform: try Platform(parsing: "linux/arm64/v8"))
+        #expect(arm.digest.encoded == "9bdec1ada22949f0b7e52dacc4b1ffb1382ec62f1dfb3a165964314b54b4f4b3")
+        let missing = await registryError {
+            try await layout.platformManifest(repo, index: index, indexDigest: top.digest,
+                                              platform: try Platform(parsing: "linux/s390x"))
+        }
+        #expect(missing?.code == .manifestUnknown)
+        #expect(missing?.message.contains("linux/amd64, linux/arm64") == true)
+    }
+
     // MARK: cosign save and OCI 1.1 layouts
 
     @Test func cosignSaveLayoutExposesCosignTags() async throws {

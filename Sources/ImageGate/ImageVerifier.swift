@@ -1,0 +1,198 @@
+import CryptoPrimitives
+import Foundation
+import GateVerdict
+import OCIImage
+import RegistryAccess
+import SignatureVerification
+
+/// Verifies images against an `ImagePolicy`, reading from any `ContentSource` (an OCI layout, a registry).
+///
+/// ```swift
+/// let policy = ImagePolicy(cosign: .init(signer: .keys([try PublicKey(pem: pem)]), requireTransparencyLog: false))
+/// let verifier = try ImageVerifier(source: try OCILayoutSource(path: "image-layout"), policy: policy)
+/// let verdict = await verifier.verify(["registry.example/app@sha256:…"], at: Date())
+/// if verdict.decision != .pass { print(verdict.renderText()) }
+/// ```
+/// Subjects are verified concurrently (at most `maximumConcurrency` at once), the same digest only once.
+public struct ImageVerifier: Sendable {
+    /// Where images and signatures are read from.
+    public let source: any ContentSource
+    /// What every image must satisfy.
+    public let policy: ImagePolicy
+    /// How many images are verified at once.
+    public let maximumConcurrency: Int
+    let cosign: CosignVerifier
+
+    /// Prepares a verifier: parses the trusted material once.
+    public init(source: any ContentSource, policy: ImagePolicy, maximumConcurrency: Int = 8) throws {
+        self.source = source
+        self.policy = policy
+        self.maximumConcurrency = max(1, maximumConcurrency)
+        self.cosign = try CosignVerifier(policy: policy.cosign, trustedRoot: policy.trustedRoot)
+    }
+
+    /// Verifies every reference and combines the verdicts. `time` is the time certificates are checked at when no
+    /// verified time (transparency log, timestamp) exists.
+    public func verify(_ references: [String], at time: Date) async -> Verdict {
+        var results = [SubjectVerdict?](repeating: nil, count: references.count)
+        await withTaskGroup(of: (Int, SubjectVerdict).self) { group in
+            var next = 0
+            func add() {
+                let index = next
+                next += 1
+                group.addTask { (index, await self.verify(reference: references[index], at: time)) }
+            }
+            while next < references.count && next < maximumConcurrency { add() }
+            while let (index, verdict) = await group.next() {
+                results[index] = verdict
+                if next < references.count { add() }
+            }
+        }
+        return Verdict(subjects: results.compactMap { $0 })
+    }
+
+    /// Verifies one reference.
+    public func verify(reference input: String, at time: Date) async -> SubjectVerdict {
+        var subject = SubjectVerdict(reference: input, decision: .indeterminate)
+        do {
+            try await verify(input, at: time, into: &subject)
+        } catch let error as RegistryError {
+            let reason = ImageVerifier.reason(for: error)
+            subject.checks.append(.failed("fetch", reason, error.description))
+            subject.reasons.append(reason)
+            subject.decision = reason.decision
+        } catch {
+            subject.checks.append(.failed("internal", .internalError, "\(error)"))
+            subject.reasons.append(.internalError)
+            subject.decision = .indeterminate
+        }
+        return subject
+    }
+
+    // MARK: - Flow: reference → digest → manifest → discovery → candidates → verdict
+
+    private func verify(_ input: String, at time: Date, into subject: inout SubjectVerdict) async throws {
+        let reference: ImageReference
+        do {
+            reference = try ImageReference(normalizing: input)
+        } catch {
+            subject.decision = .fail
+            subject.reasons = [.invalidReference]
+            subject.checks.append(.failed("reference", .invalidReference, "\(error)"))
+            return
+        }
+        var notes: [ReasonCode] = []
+        // 1. The digest: given, or resolved from the tag (and said so).
+        let descriptor = try await source.resolve(reference)
+        var digest = descriptor.digest
+        if reference.digest == nil {
+            notes.append(.notDigestPinned)
+            let check = Check(name: "reference", passed: policy.allowTags,
+                              detail: "\(input) is a tag, not a digest; it resolved to \(digest). Pin it: \(reference.repository.name)@\(digest)",
+                              reason: .notDigestPinned)
+            subject.checks.append(check)
+        } else {
+            subject.checks.append(.passed("reference", "The reference is pinned by digest"))
+        }
+        // 2. The manifest, checked against its digest by the source.
+        let manifest = try await source.manifest(reference.repository, descriptor: descriptor)
+        subject.checks.append(.passed("manifest", "The manifest matches its digest \(digest) (\(manifest.bytes.count) bytes)"))
+        var indexDigest: Digest?
+        if let platform = policy.platform, case .index(let index) = manifest.manifest {
+            guard let child = index.manifests.first(where: { $0.platform?.matches(platform) ?? false }) else {
+                subject.digest = digest.string
+                subject.decision = .fail
+                subject.reasons = [.platformNotFound]
+                subject.checks.append(.failed("platform", .platformNotFound,
+                                              "the index \(digest) has no manifest for \(platform); it has \(index.manifests.compactMap { $0.platform?.description }.joined(separator: ", "))"))
+                return
+            }
+            indexDigest = digest
+            digest = child.digest
+            _ = try await source.manifest(reference.repository, descriptor: child)
+            subject.checks.append(.passed("platform", "The index \(indexDigest!) selects \(digest) for \(platform)"))
+        }
+        subject.digest = digest.string
+
+        // 3. Discovery and verification of every candidate.
+        let reports = try await verifyCandidates(of: reference.repository, digest: digest, at: time)
+        subject.signatures = reports
+        let passed = reports.contains(where: \.verified)
+
+        // 4. A platform child unsigned while its index is signed: say which digest carries the signature.
+        if !passed, let indexDigest {
+            let indexReports = try await verifyCandidates(of: reference.repository, digest: indexDigest, at: time)
+            if indexReports.contains(where: \.verified) {
+                subject.messages.append("the index \(indexDigest) is signed, but the platform manifest \(digest) is not; verify the index digest (drop --platform) or sign with cosign --recursive")
+            }
+        }
+
+        // 5. The verdict.
+        let what = policy.mode == .signatures ? "signature" : "attestation"
+        if passed {
+            subject.reasons = notes
+            let pinnedEnough = policy.allowTags || !notes.contains(.notDigestPinned)
+            subject.decision = pinnedEnough ? .pass : .fail
+            if !pinnedEnough {
+                subject.messages.append("the \(what) verified, but the reference is not pinned by digest; deploy \(reference.repository.name)@\(digest) instead (or pass --allow-tags)")
+            }
+        } else if reports.isEmpty {
+            subject.decision = .fail
+            subject.reasons = [.noSignaturesFound] + notes
+            subject.messages.append("no \(what) was found for \(digest) (looked in the \(ImageVerifier.discoveryPlaces(policy.mode, digest))); sign it with cosign \(policy.mode == .signatures ? "sign" : "attest")")
+        } else {
+            subject.decision = .fail
+            subject.reasons = [.noMatchingSignature] + notes
+            subject.messages.append(ImageVerifier.closestCandidateMessage(reports, what: what))
+        }
+    }
+
+    /// Finds and verifies every signature or attestation of one digest.
+    func verifyCandidates(of repository: ImageReference, digest: Digest, at time: Date) async throws -> [SignatureReport] {
+        var reports: [SignatureReport] = []
+        for candidate in try await SignatureDiscovery(source: source).candidates(for: repository, digest: digest, mode: policy.mode) {
+            for layer in candidate.layers {
+                reports.append(cosign.verify(layer, imageDigest: digest.string, source: candidate.source, now: time))
+            }
+        }
+        return reports
+    }
+
+    static func discoveryPlaces(_ mode: ImagePolicy.Mode, _ digest: Digest) -> String {
+        let suffix = mode == .signatures ? "sig" : "att"
+        return "tag \(digest.cosignTag(suffix: suffix)), the referrers API and the referrers tag \(digest.referrersTag)"
+    }
+
+    /// "2 signatures found; the closest, …, failed: …. Fix: …"
+    static func closestCandidateMessage(_ reports: [SignatureReport], what: String) -> String {
+        let closest = reports.max(by: { $0.checks.filter(\.passed).count < $1.checks.filter(\.passed).count })!
+        let failure = closest.checks.first(where: { !$0.passed })
+        let count = reports.count == 1 ? "1 \(what) found" : "\(reports.count) \(what)s found"
+        let fix: String
+        switch failure?.reason {
+        case .keyMismatch?: fix = "it was made by another key than the one given; verify with the signer's public key"
+        case .payloadDigestMismatch?: fix = "it signs another image; this image itself is not signed"
+        case .identityMismatch?, .issuerMismatch?: fix = "check --certificate-identity and --certificate-oidc-issuer against the signer"
+        case .tlogEntryMissing?: fix = "it has no transparency-log entry; for private infrastructure pass --insecure-ignore-tlog"
+        case .annotationMismatch?: fix = "it lacks a required -a annotation; check the -a values against how it was signed"
+        case .certificateChainInvalid?: fix = "its certificate does not chain to a trusted CA; pass the right --certificate-chain or --trusted-root"
+        default: fix = failure?.detail ?? "see the checks above"
+        }
+        let which = reports.count == 1 ? "it" : "the closest (\(closest.source))"
+        return "\(count); \(which) failed the \(failure?.name ?? "") check [\(failure?.reason?.rawValue ?? "")]: \(fix)"
+    }
+
+    static func reason(for error: RegistryError) -> ReasonCode {
+        switch error.code {
+        case .manifestUnknown, .blobUnknown, .nameUnknown: return .imageNotFound
+        case .digestMismatch: return .digestMismatch
+        case .sizeMismatch: return .sizeMismatch
+        case .unauthorized: return .registryUnauthorized
+        case .rateLimited: return .registryRateLimited
+        case .unreachable: return .registryUnreachable
+        case .timeout: return .deadlineExceeded
+        case .ioError: return .registryError
+        default: return error.category == .indeterminate ? .registryError : .manifestInvalid
+        }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import ImageGate
-
-@Test func moduleLoads() { #expect(Bool(true)) }
