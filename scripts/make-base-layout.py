@@ -2,7 +2,7 @@
 """Writes a small OCI image layout with the unsigned base images the image fixtures start from.
 
 usage: make-base-layout.py DIR
-Tags (org.opencontainers.image.ref.name): app-v1, app-v2, unsigned, other, replay, pki, oci11, multi (an index: linux/amd64, linux/arm64).
+Tags (org.opencontainers.image.ref.name): app-v1, app-v2, unsigned, other, replay, pki, oci11, bundled, multi (an index: linux/amd64, linux/arm64).
 Each image is one gzip'd tar layer holding /hello.txt with distinct text, and an OCI image config.
 The bytes are deterministic (fixed mtimes), so re-running gives the same digests.
 """
@@ -43,7 +43,8 @@ entries = []
 for tag, text in [("app-v1", "hello from app v1\n"), ("app-v2", "hello from app v2\n"),
                   ("unsigned", "nobody signed me\n"), ("other", "another image\n"),
                   ("replay", "a signature of app-v1 is replayed onto me\n"), ("pki", "signed with a private CA\n"),
-                  ("oci11", "signed in cosign's OCI 1.1 referrers mode\n")]:
+                  ("oci11", "signed in cosign's OCI 1.1 referrers mode\n"),
+                  ("bundled", "attested with a Sigstore bundle stored as an OCI 1.1 referrer\n")]:
     d = image(text); d.pop("platform"); d["annotations"] = {"org.opencontainers.image.ref.name": tag}; entries.append(d)
 children = [image("multi amd64\n", "amd64"), image("multi arm64\n", "arm64")]
 index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",

@@ -22,6 +22,7 @@ public struct ImageVerifier: Sendable {
     /// How many images are verified at once.
     public let maximumConcurrency: Int
     let cosign: CosignVerifier
+    let bundles: BundleVerifier
 
     /// Prepares a verifier: parses the trusted material once.
     public init(source: any ContentSource, policy: ImagePolicy, maximumConcurrency: Int = 8) throws {
@@ -29,6 +30,7 @@ public struct ImageVerifier: Sendable {
         self.policy = policy
         self.maximumConcurrency = max(1, maximumConcurrency)
         self.cosign = try CosignVerifier(policy: policy.cosign, trustedRoot: policy.trustedRoot)
+        self.bundles = try BundleVerifier(trustedRoot: policy.trustedRoot ?? TrustedRoot.production())
     }
 
     /// Verifies every reference and combines the verdicts. `time` is the time certificates are checked at when no
@@ -154,9 +156,82 @@ public struct ImageVerifier: Sendable {
             for layer in candidate.layers {
                 reports.append(cosign.verify(layer, imageDigest: digest.string, source: candidate.source, now: time))
             }
+            for bundle in candidate.bundles {
+                if let report = verifyBundle(bundle, digest: digest, source: candidate.source, at: time) { reports.append(report) }
+            }
         }
         return reports
     }
+
+    /// The predicate type cosign v3 gives a plain image signature (a DSSE statement in a bundle).
+    static let cosignSignPredicateType = "https://sigstore.dev/cosign/sign/v1"
+
+    /// Verifies a cosign v3 Sigstore bundle found as a referrer; nil when it is of the other mode (an attestation
+    /// while signatures are verified, or the reverse) and so not a candidate at all.
+    func verifyBundle(_ bytes: [UInt8], digest: Digest, source: String, at time: Date) -> SignatureReport? {
+        var report = SignatureReport(kind: "bundle", source: source)
+        let bundle: SigstoreBundle
+        do {
+            bundle = try SigstoreBundle(json: Data(bytes))
+        } catch {
+            report.checks.append(.failed("bundle", .bundleInvalid, "the Sigstore bundle does not parse: \(error)"))
+            return report
+        }
+        let predicateType = bundle.dsseStatementPredicateType
+        switch policy.mode {
+        case .signatures:
+            guard predicateType == nil || predicateType == ImageVerifier.cosignSignPredicateType else { return nil }
+        case .attestations:
+            guard let predicateType, predicateType != ImageVerifier.cosignSignPredicateType else { return nil }
+        }
+        report.kind = policy.mode == .signatures ? "signature" : "attestation"
+        report.predicateType = predicateType
+        let signer: VerificationPolicy.Signer
+        switch policy.cosign.signer {
+        case .keys(let keys):
+            guard let key = keys.first else { return report }
+            signer = .key(key)
+        case .certificate(let identity, let issuer, let extensions):
+            signer = .certificate(identity: identity, issuer: issuer ?? ImageVerifier.anyIssuer, extensions: extensions)
+        }
+        let verification = VerificationPolicy(signer: signer, requireTransparencyLog: policy.cosign.requireTransparencyLog,
+                                              requireSCT: policy.cosign.requireSCT)
+        guard let (algorithm, value) = Artifact.parseDigest(digest.string) else {
+            report.checks.append(.failed("artifact", .digestMismatch, "\(digest) is not a digest a bundle can name"))
+            return report
+        }
+        do {
+            let result = try bundles.verify(bundle: bundle, artifact: .digest(algorithm, value), policy: verification,
+                                            currentTime: policy.cosign.requireTransparencyLog ? nil : time)
+            if let wanted = policy.cosign.predicateType, result.statement?.predicateType != wanted {
+                report.checks.append(.failed("predicate-type", .predicateTypeMismatch,
+                                             "predicate type is \(result.statement?.predicateType ?? "none"), not \(wanted)"))
+                return report
+            }
+            report.checks = result.checks.map { .passed($0.name, $0.detail) }
+            switch result.signer {
+            case .key(let keyID): report.keyID = keyID
+            case .certificate(let identity, _, _, _):
+                report.certificateIdentity = identity.subjectAlternativeName
+                report.certificateIssuer = identity.issuer
+            }
+            if let entry = result.logEntries.first {
+                report.tlogIndex = entry.logIndex
+                report.integratedTime = entry.integratedTime.map(ContractJSON.timestamp)
+            }
+            let stamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { ContractJSON.timestamp($0.time) }
+            if !stamps.isEmpty { report.timestamps = stamps }
+            report.verified = true
+        } catch let error as SignatureVerificationError {
+            report.checks.append(.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
+        } catch {
+            report.checks.append(.failed("bundle", .internalError, "\(error)"))
+        }
+        return report
+    }
+
+    /// Matches any issuer (private PKI certificates carry none).
+    static let anyIssuer: StringMatcher = (try? StringMatcher.regexp(".*")) ?? .exact("")
 
     static func discoveryPlaces(_ mode: ImagePolicy.Mode, _ digest: Digest) -> String {
         let suffix = mode == .signatures ? "sig" : "att"

@@ -7,8 +7,10 @@ import SignatureVerification
 struct SignatureCandidate: Sendable {
     /// `tag sha256-….sig`, `referrers API`, `referrers tag sha256-…`.
     let source: String
-    /// Its layers, each one signature or attestation, with digest-checked payloads.
-    let layers: [CosignLayer]
+    /// Its cosign layers, each one signature or attestation, with digest-checked payloads.
+    var layers: [CosignLayer] = []
+    /// Sigstore bundles (cosign v3 referrers), the exact digest-checked bytes.
+    var bundles: [[UInt8]] = []
 }
 
 /// Finds every signature or attestation cosign and its peers write for an image digest: the legacy `.sig` / `.att`
@@ -23,6 +25,8 @@ struct SignatureDiscovery: Sendable {
 
     /// The artifact type cosign gives its OCI 1.1 signature manifests.
     static let cosignSignatureArtifactType = "application/vnd.dev.cosign.artifact.sig.v1+json"
+    /// Sigstore bundle media types (`application/vnd.dev.sigstore.bundle.v0.3+json`, `…bundle+json;version=0.3`).
+    static let bundleMediaTypePrefix = "application/vnd.dev.sigstore.bundle"
     /// The artifact type cosign gives its OCI 1.1 attestation manifests.
     static let cosignAttestationArtifactType = "application/vnd.dev.cosign.artifact.att.v1+json"
 
@@ -44,13 +48,24 @@ struct SignatureDiscovery: Sendable {
             let fetched = try await source.manifest(repository, descriptor: indexDigest)
             if case .index(let index) = fetched.manifest { referrers = index.manifests }
         }
+        // The index entry's artifactType is only a hint (cosign writes the config's type there); the manifest decides.
         for descriptor in referrers.prefix(SignatureDiscovery.maximumCandidates) {
-            if let type = descriptor.artifactType, type != wanted { continue }
+            let hint = descriptor.artifactType ?? ""
+            guard hint.isEmpty || hint == wanted || hint.hasPrefix(SignatureDiscovery.bundleMediaTypePrefix)
+                || hint == "application/vnd.oci.empty.v1+json" else { continue }
             let fetched = try await source.manifest(repository, descriptor: descriptor)
             guard case .image(let manifest) = fetched.manifest else { continue }
-            guard manifest.effectiveArtifactType == wanted else { continue }
             if let subject = manifest.subject, subject.digest != digest { continue }
-            found.append(try await candidate(repository, manifest: descriptor, source: where_))
+            let type = manifest.effectiveArtifactType
+            if type == wanted {
+                found.append(try await candidate(repository, manifest: descriptor, source: where_))
+            } else if type.hasPrefix(SignatureDiscovery.bundleMediaTypePrefix) {
+                // cosign v3: exactly one layer holding a Sigstore bundle.
+                let layers = manifest.layers.filter { $0.mediaType.rawValue.hasPrefix(SignatureDiscovery.bundleMediaTypePrefix) }
+                guard layers.count == 1, let layer = layers.first else { continue }
+                let bytes = try await source.blob(repository, descriptor: layer, maxSize: SignatureDiscovery.maximumLayerSize)
+                found.append(SignatureCandidate(source: "\(where_) (Sigstore bundle)", bundles: [bytes]))
+            }
         }
         return found
     }
@@ -76,5 +91,16 @@ struct SignatureDiscovery: Sendable {
             layers.append(CosignLayer(mediaType: layer.mediaType.rawValue, payload: payload, annotations: layer.annotations ?? [:]))
         }
         return SignatureCandidate(source: where_, layers: layers)
+    }
+}
+
+extension SigstoreBundle {
+    /// The predicate type of the in-toto statement a DSSE bundle carries; nil for message signatures or an
+    /// unreadable statement (the verifier then rejects it with a precise reason).
+    var dsseStatementPredicateType: String? {
+        guard case .dsseEnvelope(let envelope) = content, envelope.payloadType == DSSEEnvelope.inTotoPayloadType,
+              let statement = try? InTotoStatement(json: envelope.payload)
+        else { return nil }
+        return statement.predicateType
     }
 }

@@ -155,6 +155,8 @@ final class DocumentWalker {
                     try handleImage(keyNode: k, value: v, siblings: pairs, depth: depth + 1)
                 } else if isImageListKey(key), case .sequence(let seq) = v {
                     try handleImageList(seq, depth: depth + 1)
+                } else if key == "args" || key == "command", case .sequence(let seq) = v {
+                    try walkArguments(seq, depth: depth + 1)
                 } else {
                     try walk(v, depth: depth + 1)
                 }
@@ -336,6 +338,30 @@ final class DocumentWalker {
         findings.append(Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
                                 yamlPath: formatPath(path), image: "", reference: nil, status: .inherited,
                                 document: context.document, object: context.object, note: why))
+    }
+
+    /// Container arguments that pass an image to a controller (`--thanos-default-base-image=quay.io/thanos/thanos:v0.1`,
+    /// `--prometheus-config-reloader=quay.io/…:v0.9`): `--flag=value` where value names a registry host, a path
+    /// and a tag or digest. Other arguments are left alone.
+    private func walkArguments(_ seq: Node.Sequence, depth: Int) throws {
+        for (i, e) in seq.enumerated() {
+            try count(e, depth: depth + 1)
+            guard case .scalar(let s) = e, s.string.hasPrefix("--"), let eq = s.string.firstIndex(of: "=") else { continue }
+            let value = String(s.string[s.string.index(after: eq)...])
+            guard let slash = value.firstIndex(of: "/"), value[..<slash].contains("."),
+                  value.contains("@") || value[slash...].contains(":"),
+                  !value.contains("://"), !value.contains(" ") else { continue }
+            let result = PinClassifier.classify(value)
+            guard result.status != .error else { continue }
+            path.append(.index(i))
+            defer { path.removeLast() }
+            let flag = String(s.string[..<eq])
+            findings.append(Finding(file: context.file, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0,
+                                    yamlPath: formatPath(path), image: value, reference: result.reference,
+                                    status: result.status, document: context.document, object: context.object,
+                                    note: ["image passed as the argument \(flag)", result.note].compactMap { $0 }
+                                        .joined(separator: "; "), errorCode: nil))
+        }
     }
 
     /// Kustomize `images: [{name, newName, newTag, digest}]`.

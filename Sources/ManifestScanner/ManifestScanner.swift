@@ -64,30 +64,114 @@ public struct ManifestScanner: Sendable {
     /// - Throws: ``ScanError`` `path_not_found` when a path does not exist (nothing is scanned then).
     public func scan(paths: [String], readStandardInput: @escaping @Sendable (Int) throws -> Data = ManifestScanner.readStandardInput)
         throws -> ScanReport {
+        let collected = FindingCollector()
+        let tally = try scan(paths: paths, readStandardInput: readStandardInput) { collected.append($0) }
+        return ScanReport(findings: collected.findings, filesScanned: tally.files, bytesScanned: tally.bytes,
+                          textBytes: tally.textBytes)
+    }
+
+    /// Scans like ``scan(paths:readStandardInput:)`` but hands findings to `onFindings` as each file is done, in
+    /// input order, and keeps none of them: memory stays flat however many files there are.
+    ///
+    /// - Returns: the counts for the summary.
+    /// - Throws: ``ScanError`` `path_not_found` when a path does not exist (nothing is scanned then).
+    public func scan(paths: [String], readStandardInput: @escaping @Sendable (Int) throws -> Data = ManifestScanner.readStandardInput,
+                     onFindings: @escaping @Sendable ([Finding]) -> Void) throws -> ScanTally {
         for path in paths where path != "-" {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ScanError(.pathNotFound, "no such file or folder: \(path)")
             }
         }
-        let scanner = self
-        return runOnLargeStack {
-            let run = ScanRun(limits: scanner.limits, progress: scanner.progress)
-            for path in paths {
-                if path == "-" {
-                    do {
-                        let data = try readStandardInput(scanner.limits.maxStdinBytes)
-                        run.scanBytes(data, name: "-", nesting: 0)
-                    } catch let error as ScanError {
-                        run.findings.append(.error(file: "-", error))
-                    } catch {
-                        run.findings.append(.error(file: "-", ScanError(.stdinUnreadable, "could not read standard input: \(error)")))
+        // The work list, in output order: files (folders listed recursively and sorted), standard input, errors.
+        var items: [WorkItem] = []
+        for path in paths {
+            if path == "-" {
+                do {
+                    items.append(.data(try readStandardInput(limits.maxStdinBytes), "-"))
+                } catch let error as ScanError {
+                    items.append(.finding(.error(file: "-", error)))
+                } catch {
+                    items.append(.finding(.error(file: "-", ScanError(.stdinUnreadable, "could not read standard input: \(error)"))))
+                }
+                continue
+            }
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                items += listFolder(path)
+            } else {
+                items.append(.file(path))
+            }
+        }
+        return scanItems(items, onFindings: onFindings)
+    }
+
+    /// Scans the work items on up to `activeProcessorCount` threads (each with a large stack), merging results in
+    /// item order, so the output does not depend on scheduling.
+    private func scanItems(_ items: [WorkItem], onFindings: @escaping @Sendable ([Finding]) -> Void) -> ScanTally {
+        let limits = self.limits
+        let progress = self.progress
+        let shared = SharedScanState(count: items.count, emit: onFindings)
+        // Chart.yaml appVersions first: the usual default tag of the values.yaml next to them (named in notes).
+        let charts = items.compactMap { item -> String? in
+            if case .file(let p) = item, lastPathComponent(p) == "Chart.yaml" { return p }
+            return nil
+        }
+        let appVersions: [String: String] = runOnLargeStack {
+            var versions: [String: String] = [:]
+            for chart in charts {
+                let run = ScanRun(limits: limits, appVersions: [:])
+                run.scanFile(chart)
+                versions.merge(run.appVersions) { a, _ in a }
+            }
+            return versions
+        }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count, 8))
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<workers {
+            let thread = Thread {
+                while let index = shared.nextIndex() {
+                    let run = ScanRun(limits: limits, appVersions: appVersions)
+                    switch items[index] {
+                    case .file(let path): run.scanFile(path)
+                    case .data(let data, let name): run.scanBytes(data, name: name, nesting: 0)
+                    case .finding(let finding): run.findings.append(finding)
                     }
-                } else {
-                    run.scanPath(path)
+                    if let update = shared.store(run, at: index), let progress {
+                        progress(update)
+                    }
+                }
+                done.signal()
+            }
+            thread.stackSize = 64 << 20
+            thread.start()
+        }
+        for _ in 0..<workers { done.wait() }
+        return shared.tally()
+    }
+
+    /// Regular files with a scanned extension, sorted; symbolic links and `.git` are not followed.
+    private func listFolder(_ root: String) -> [WorkItem] {
+        var files: [String] = []
+        var errors: [WorkItem] = []
+        var stack = [root]
+        let fm = FileManager.default
+        while let dir = stack.popLast() {
+            guard let names = try? fm.contentsOfDirectory(atPath: dir) else {
+                errors.append(.finding(.error(file: dir, ScanError(.fileUnreadable, "could not list folder \(dir)"))))
+                continue
+            }
+            for name in names where name != ".git" {
+                let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+                guard let attrs = try? fm.attributesOfItem(atPath: full), let type = attrs[.type] as? FileAttributeType
+                else { continue }
+                if type == .typeDirectory {
+                    stack.append(full)
+                } else if type == .typeRegular, ManifestScanner.scannedExtensions.contains(where: { name.hasSuffix($0) }) {
+                    files.append(full)
                 }
             }
-            return ScanReport(findings: run.findings, filesScanned: run.files, bytesScanned: run.bytes)
         }
+        return errors + files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { .file($0) }
     }
 
     /// Scans one input held in memory: YAML/JSON text, or a gzip-compressed chart archive.
@@ -95,7 +179,7 @@ public struct ManifestScanner: Sendable {
     public func scan(data: Data, name: String) -> [Finding] {
         let limits = self.limits
         return runOnLargeStack {
-            let run = ScanRun(limits: limits, progress: nil)
+            let run = ScanRun(limits: limits, appVersions: [:])
             run.scanBytes(data, name: name, nesting: 0)
             return run.findings
         }
@@ -126,12 +210,15 @@ public struct ScanReport: Sendable {
     public var filesScanned: Int
     /// Bytes read from disk or standard input.
     public var bytesScanned: Int
+    /// Bytes of YAML/JSON text parsed, archive entries counted decompressed.
+    public var textBytes: Int
 
     /// Creates a report.
-    public init(findings: [Finding], filesScanned: Int, bytesScanned: Int) {
+    public init(findings: [Finding], filesScanned: Int, bytesScanned: Int, textBytes: Int = 0) {
         self.findings = findings
         self.filesScanned = filesScanned
         self.bytesScanned = bytesScanned
+        self.textBytes = textBytes
     }
 
     /// The findings whose status is in `failOn`.
@@ -143,71 +230,100 @@ public struct ScanReport: Sendable {
     public func exitStatus(failOn: Set<PinStatus> = PinStatus.defaultFailing) -> Int32 {
         findings.contains(where: { failOn.contains($0.status) }) ? 1 : 0
     }
-
-    /// Number of findings per status (every status present, zeros included).
-    public var countsByStatus: [PinStatus: Int] {
-        var counts = Dictionary(uniqueKeysWithValues: PinStatus.allCases.map { ($0, 0) })
-        for f in findings { counts[f.status, default: 0] += 1 }
-        return counts
-    }
 }
 
 // MARK: - One scan run
 
-/// The state of one scan (single-threaded, on a thread with a large stack).
+/// One input of a scan.
+enum WorkItem: @unchecked Sendable {
+    case file(String)
+    case data(Data, String)
+    case finding(Finding)
+}
+
+/// Results of the workers, stored by item index and handed on in item order; the next index to take.
+final class SharedScanState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var nextToEmit = 0
+    private let count: Int
+    private var runs: [ScanRun?]
+    private let emit: @Sendable ([Finding]) -> Void
+    private var counts = ScanTally()
+    private var files = 0, bytes = 0, findings = 0, lastProgress = 0
+
+    init(count: Int, emit: @escaping @Sendable ([Finding]) -> Void) {
+        self.count = count
+        self.emit = emit
+        runs = Array(repeating: nil, count: count)
+    }
+
+    func nextIndex() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    /// Stores a finished item and emits every finished item that is next in order; returns a progress update
+    /// every 50 files.
+    func store(_ run: ScanRun, at index: Int) -> ScanProgress? {
+        lock.lock(); defer { lock.unlock() }
+        runs[index] = run
+        while nextToEmit < count, let ready = runs[nextToEmit] {
+            runs[nextToEmit] = nil
+            nextToEmit += 1
+            counts.files += ready.files
+            counts.bytes += ready.bytes
+            counts.textBytes += ready.textBytes
+            counts.add(ready.findings)
+            if !ready.findings.isEmpty { emit(ready.findings) }
+        }
+        files += run.files
+        bytes += run.bytes
+        findings += run.findings.count
+        guard files - lastProgress >= 50 else { return nil }
+        lastProgress = files
+        return ScanProgress(files: files, bytes: bytes, findings: findings, current: run.name)
+    }
+
+    func tally() -> ScanTally {
+        lock.lock(); defer { lock.unlock() }
+        return counts
+    }
+}
+
+/// Collects streamed findings (for ``ManifestScanner/scan(paths:readStandardInput:)``).
+final class FindingCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var findings: [Finding] = []
+
+    func append(_ more: [Finding]) {
+        lock.lock(); defer { lock.unlock() }
+        findings += more
+    }
+}
+
+/// The scan of one work item (single-threaded, on a thread with a large stack).
 final class ScanRun {
     let limits: ScanLimits
-    let progress: (@Sendable (ScanProgress) -> Void)?
     var findings: [Finding] = []
     var files = 0
     var bytes = 0
+    /// Bytes of YAML/JSON text parsed (archive entries decompressed).
+    var textBytes = 0
+    /// The first name scanned (for progress lines).
+    var name = ""
     /// appVersion of charts by folder (`dir` of a Chart.yaml), for notes on empty tags.
-    var appVersions: [String: String] = [:]
-    private var lastProgress = 0
+    var appVersions: [String: String]
 
-    init(limits: ScanLimits, progress: (@Sendable (ScanProgress) -> Void)?) {
+    init(limits: ScanLimits, appVersions: [String: String]) {
         self.limits = limits
-        self.progress = progress
+        self.appVersions = appVersions
     }
 
-    func scanPath(_ path: String) {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            findings.append(.error(file: path, ScanError(.pathNotFound, "no such file or folder: \(path)")))
-            return
-        }
-        if isDir.boolValue {
-            for file in listFolder(path) { scanFile(file) }
-        } else {
-            scanFile(path)
-        }
-    }
-
-    /// Regular files with a scanned extension, sorted; symbolic links and `.git` are not followed.
-    private func listFolder(_ root: String) -> [String] {
-        var result: [String] = []
-        var stack = [root]
-        let fm = FileManager.default
-        while let dir = stack.popLast() {
-            guard let names = try? fm.contentsOfDirectory(atPath: dir) else {
-                findings.append(.error(file: dir, ScanError(.fileUnreadable, "could not list folder \(dir)")))
-                continue
-            }
-            for name in names where name != ".git" {
-                let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
-                guard let attrs = try? fm.attributesOfItem(atPath: full), let type = attrs[.type] as? FileAttributeType
-                else { continue }
-                if type == .typeDirectory {
-                    stack.append(full)
-                } else if type == .typeRegular, ManifestScanner.scannedExtensions.contains(where: { name.hasSuffix($0) }) {
-                    result.append(full)
-                }
-            }
-        }
-        return result.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-
-    private func scanFile(_ path: String) {
+    func scanFile(_ path: String) {
+        if name.isEmpty { name = path }
         let fm = FileManager.default
         if let size = (try? fm.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.maxFileBytes {
             findings.append(.error(file: path, ScanError(.fileTooLarge,
@@ -227,12 +343,9 @@ final class ScanRun {
     }
 
     func scanBytes(_ data: Data, name: String, nesting: Int) {
+        if self.name.isEmpty { self.name = name }
         files += 1
         if nesting == 0 { bytes += data.count }
-        if let progress, files - lastProgress >= 50 {
-            lastProgress = files
-            progress(ScanProgress(files: files, bytes: bytes, findings: findings.count, current: name))
-        }
         if data.count >= 2, data[data.startIndex] == 0x1f, data[data.startIndex + 1] == 0x8b {
             scanArchive(data, name: name, nesting: nesting)
         } else if name.hasSuffix(".tgz") || name.hasSuffix(".tar.gz") {
@@ -294,11 +407,17 @@ final class ScanRun {
             return
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        textBytes += data.count
         let baseName = lastPathComponent(name)
         if let line = YAMLSafety.aliasInKeyLine(text) {
             findings.append(.error(file: name, ScanError(.yamlAliasInKey,
                 "an alias is used inside a mapping key (line \(line)); the parser would expand it without bound. "
                 + "Write the key out instead of using an alias"), line: line))
+            return
+        }
+        if name.contains("/templates/"), text.utf8.count < 1 << 20, containsTemplate(text) {
+            // A chart template: Go template syntax, not YAML. Read its image lines directly.
+            findings += TemplateScanner.scan(text, file: name)
             return
         }
         let isKustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains(baseName)
@@ -346,7 +465,7 @@ final class ScanRun {
                     line: mark?.line ?? 0, column: mark?.column ?? 0))
             }
         } catch {
-            if text.contains("{{") {
+            if containsTemplate(text) {
                 // A Helm/Go template is not YAML: read its image lines instead.
                 findings += TemplateScanner.scan(text, file: name)
                 return
@@ -391,4 +510,15 @@ func lastPathComponent(_ path: String) -> String {
 func parentPath(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "" }
     return String(path[..<slash])
+}
+
+/// Whether `text` contains `{{` (a byte search; Foundation's `contains` converts to UTF-16).
+func containsTemplate(_ text: String) -> Bool {
+    var found = false
+    var previous: UInt8 = 0
+    for b in text.utf8 {
+        if b == 123 && previous == 123 { found = true; break }
+        previous = b
+    }
+    return found
 }

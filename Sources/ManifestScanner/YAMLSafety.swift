@@ -28,7 +28,15 @@ enum YAMLSafety {
         while i < u.count {
             let b = u[i]
             if b == 10 { line += 1; i += 1; continue }
-            let atTokenStart = i == 0 || [32, 9, 10, 13, 91, 123, 44].contains(u[i - 1])
+            let atTokenStart: Bool
+            if i == 0 {
+                atTokenStart = true
+            } else {
+                switch u[i - 1] {
+                case 32, 9, 10, 13, 91, 123, 44: atTokenStart = true
+                default: atTokenStart = false
+                }
+            }
             if b == UInt8(ascii: "#"), atTokenStart { // comment: skip to the end of the line
                 while i < u.count, u[i] != 10 { i += 1 }
                 continue
@@ -86,31 +94,36 @@ enum TemplateScanner {
     static func scan(_ text: String, file: String) -> [Finding] {
         var findings: [Finding] = []
         var stack: [Entry] = []
+        let u = Array(text.utf8)
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var lineStart = 0
+        while lineStart <= u.count {
             lineNumber += 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            let indent = line.prefix(while: { $0 == " " }).count
-            var rest = line.dropFirst(indent)
-            if rest.isEmpty || rest.hasPrefix("#") || rest.hasPrefix("{{") || rest.hasPrefix("---") { continue }
+            var lineEnd = lineStart
+            while lineEnd < u.count, u[lineEnd] != 10 { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
+            var end = lineEnd
+            if end > lineStart, u[end - 1] == 13 { end -= 1 }
+            var i = lineStart
+            while i < end, u[i] == 32 { i += 1 }
+            let indent = i - lineStart
+            if i >= end || u[i] == 35 /* # */ || (u[i] == 123 && i + 1 < end && u[i + 1] == 123)
+                || (u[i] == 45 && i + 2 < end && u[i + 1] == 45 && u[i + 2] == 45) { continue }
             var keyIndent = indent
-            while rest.hasPrefix("- ") || rest == "-" {
+            while i < end, u[i] == 45 /* - */, i + 1 == end || u[i + 1] == 32 {
                 // A list item: it closes deeper entries and earlier items at this level.
                 while let top = stack.last, top.indent > keyIndent || (top.indent == keyIndent && top.isItem) {
                     stack.removeLast()
                 }
-                let dashes = rest.prefix(2).count
-                rest = rest.dropFirst(dashes)
-                let spaces = rest.prefix(while: { $0 == " " }).count
-                rest = rest.dropFirst(spaces)
-                keyIndent += dashes + spaces
+                i += 1
+                while i < end, u[i] == 32 { i += 1 }
+                keyIndent = i - lineStart
                 stack.append(Entry(indent: keyIndent, key: "[*]", isItem: true))
             }
-            guard let colon = keyColon(rest) else { continue }
-            let key = String(rest[..<colon]).trimmingCharacters(in: .whitespaces)
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-            var value = rest[rest.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard let colon = keyColon(u, i, end) else { continue }
+            var key = String(decoding: u[i..<colon], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            key = key.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            var value = String(decoding: u[(colon + 1)..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces)
             if value.hasPrefix("#") { value = "" }
             if let hash = value.range(of: " #") { value = String(value[..<hash.lowerBound]) }
             while let top = stack.last, top.indent > keyIndent || (top.indent == keyIndent && !top.isItem) {
@@ -129,8 +142,7 @@ enum TemplateScanner {
                 if entry.isItem { path += entry.key } else { path += (path.isEmpty ? "" : ".") + entry.key }
             }
             let result = PinClassifier.classify(value)
-            let column = line.count - rest.count + rest.distance(from: rest.startIndex, to: colon) + 3
-            findings.append(Finding(file: file, line: lineNumber, column: column, yamlPath: path,
+            findings.append(Finding(file: file, line: lineNumber, column: keyIndent + 1, yamlPath: path,
                                     image: value, reference: result.reference, status: result.status,
                                     note: ["a Helm template, not YAML: render it (helm template) to check the image",
                                            result.status == .templated ? nil : result.note]
@@ -141,25 +153,21 @@ enum TemplateScanner {
     }
 
     /// The `:` that ends a simple key (`key:` followed by space or end of line), outside `{{ }}` and quotes.
-    private static func keyColon(_ s: Substring) -> Substring.Index? {
+    private static func keyColon(_ u: [UInt8], _ start: Int, _ end: Int) -> Int? {
         var depth = 0
-        var i = s.startIndex
-        if let f = s.first, f == "\"" || f == "'" {
-            guard let close = s[s.index(after: i)...].firstIndex(of: f) else { return nil }
-            i = s.index(after: close)
+        var i = start
+        if i < end, u[i] == 34 || u[i] == 39 {
+            let quote = u[i]
+            i += 1
+            while i < end, u[i] != quote { i += 1 }
+            i += 1
         }
-        while i < s.endIndex {
-            let c = s[i]
-            if c == "{" { depth += 1 } else if c == "}" { depth -= 1 }
-            if c == ":", depth == 0 {
-                let next = s.index(after: i)
-                if next == s.endIndex || s[next] == " " { return i }
-            }
-            if c == " " && depth == 0 && !s[s.startIndex..<i].isEmpty {
-                // keys have no spaces before their colon in manifests
-                return nil
-            }
-            i = s.index(after: i)
+        while i < end {
+            let c = u[i]
+            if c == 123 { depth += 1 } else if c == 125 { depth -= 1 }
+            if c == 58, depth == 0, i + 1 == end || u[i + 1] == 32 { return i }
+            if c == 32, depth == 0, i > start { return nil } // keys have no spaces before their colon
+            i += 1
         }
         return nil
     }

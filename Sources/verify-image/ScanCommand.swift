@@ -49,31 +49,71 @@ struct ScanCommand: ParsableCommand {
         }
         if paths.filter({ $0 == "-" }).count > 1 { usage("- (standard input) may be given once") }
 
+        // A progress line on stderr, only when it is a terminal and the scan takes more than half a second.
         let showProgress = isatty(STDERR_FILENO) == 1
+        let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
         let started = Date()
+        let line = ProgressLine()
         var progress: (@Sendable (ScanProgress) -> Void)? = nil
         if showProgress {
             progress = { (p: ScanProgress) -> Void in
                 guard Date().timeIntervalSince(started) > 0.5 else { return }
-                let line: String = "scanning: \(p.files) files, \(p.bytes / 1024) KiB, \(p.findings) images, at \(p.current)"
-                FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(line.prefix(150))).utf8))
+                line.show("scanning: \(p.files) files, \(p.bytes / 1024) KiB, \(p.findings) images, at \(p.current)")
             }
         }
-        let report: ScanReport
+        // Findings are written as each file is done (in input order), so memory stays flat on large trees.
+        let writer = ScanReportWriter(format: format, failOn: failing) { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        let output = OutputBox(writer)
+        let tally: ScanTally
         do {
-            report = try ManifestScanner(progress: progress).scan(paths: paths)
+            tally = try ManifestScanner(progress: progress).scan(paths: paths) { findings in
+                if stdoutIsTerminal { line.clear() }
+                output.write(findings)
+            }
         } catch let error as ScanError {
             usage(error.message)
         }
-        if showProgress && Date().timeIntervalSince(started) > 0.5 {
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-        }
-        FileHandle.standardOutput.write(Data(report.encoded(format, failOn: failing).utf8))
-        throw ExitCode(report.exitStatus(failOn: failing))
+        line.clear()
+        writer.finish(tally)
+        throw ExitCode(tally.exitStatus(failOn: failing))
     }
 
     private func usage(_ message: String) -> Never {
         FileHandle.standardError.write(Data("verify-image scan: \(message)\n".utf8))
         Foundation.exit(64)
+    }
+}
+
+/// Hands findings to the writer from the scanner's threads (the scanner calls it in order, one call at a time).
+private final class OutputBox: @unchecked Sendable {
+    private let writer: ScanReportWriter
+    private let lock = NSLock()
+
+    init(_ writer: ScanReportWriter) { self.writer = writer }
+
+    func write(_ findings: [Finding]) {
+        lock.lock(); defer { lock.unlock() }
+        writer.write(findings)
+    }
+}
+
+/// The progress line on stderr: drawn in place, cleared before findings are printed to the same terminal.
+private final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shown = false
+
+    func show(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(text.prefix(150))).utf8))
+        shown = true
+    }
+
+    func clear() {
+        lock.lock(); defer { lock.unlock() }
+        guard shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        shown = false
     }
 }

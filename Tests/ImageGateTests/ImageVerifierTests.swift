@@ -149,13 +149,14 @@ func fixturesGiveTheExpectedVerdict(_ expected: Expectation) async throws {
 /// Flips one byte of every blob of a passing layout in turn and verifies again, in every mode the layout passes in.
 /// A flipped manifest, signature manifest or signature payload that the mode reads must turn the pass into a fail;
 /// blobs the mode never reads (image layers, configs, the other mode's manifests) are skipped.
-@Test(arguments: ["app-v1", "app-v2", "oci11"])
+@Test(arguments: ["app-v1", "app-v2", "oci11", "bundled"])
 func flippingAnyBlobByteFailsAPass(_ layout: String) async throws {
     let fm = FileManager.default
     let original = imagesDir.appendingPathComponent("layouts/\(layout)")
     let blobs = try fm.contentsOfDirectory(atPath: original.appendingPathComponent("blobs/sha256").path)
     var modes: [ImagePolicy.Mode] = [.signatures]
     if layout == "app-v1" { modes.append(.attestations(predicateType: nil)) }
+    if layout == "bundled" { modes = [.attestations(predicateType: nil)] }
     var checked = 0
     for blob in blobs {
         let copy = fm.temporaryDirectory.appendingPathComponent("mutate-\(UUID().uuidString)")
@@ -178,19 +179,20 @@ func flippingAnyBlobByteFailsAPass(_ layout: String) async throws {
 /// attestation) manifests with their layers, and a referrers-tag index.
 func blobsRead(by mode: ImagePolicy.Mode, in layout: URL) throws -> Set<String> {
     let blobsDir = layout.appendingPathComponent("blobs/sha256")
-    let wantedLayer = mode == .signatures ? "application/vnd.dev.cosign.simplesigning.v1+json" : "application/vnd.dsse.envelope.v1+json"
+    let wantedLayers: Set<String> = mode == .signatures ? ["application/vnd.dev.cosign.simplesigning.v1+json"]
+        : ["application/vnd.dsse.envelope.v1+json", "application/vnd.dev.sigstore.bundle.v0.3+json"]
     var read = Set<String>()
     for name in try FileManager.default.contentsOfDirectory(atPath: blobsDir.path) {
         let data = try Data(contentsOf: blobsDir.appendingPathComponent(name))
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], object["schemaVersion"] != nil
         else { continue }
         let layers = object["layers"] as? [[String: Any]] ?? []
-        if layers.contains(where: { $0["mediaType"] as? String == wantedLayer }) {
+        if layers.contains(where: { wantedLayers.contains($0["mediaType"] as? String ?? "") }) {
             read.insert(name)
             for layer in layers { if let d = layer["digest"] as? String { read.insert(String(d.split(separator: ":")[1])) } }
         } else if layers.contains(where: { ($0["mediaType"] as? String ?? "").contains("image.layer") }) {
             read.insert(name)   // the image manifest
-        } else if object["manifests"] != nil, mode == .signatures {
+        } else if object["manifests"] != nil {
             read.insert(name)   // a referrers-tag index
         }
     }
@@ -229,4 +231,20 @@ func blobsRead(by mode: ImagePolicy.Mode, in layout: URL) throws -> Set<String> 
     let verdict = try await verify(layout: "app-v1", policy: try keyPolicy(), layoutRoot: copy)
     #expect(verdict.decision == .fail, "\(verdict.renderText())")
     #expect(verdict.reasons.first == .noMatchingSignature)
+}
+
+@Test func aCosignBundleReferrerIsVerified() async throws {
+    let slsa = ImagePolicy.Mode.attestations(predicateType: ImagePolicy.predicateTypeURI("slsaprovenance"))
+    let verdict = try await verify(layout: "bundled", policy: try keyPolicy(mode: slsa))
+    #expect(verdict.decision == .pass, "\(verdict.renderText())")
+    let report = try #require(verdict.signatures.first { $0.verified })
+    #expect(report.source.contains("Sigstore bundle"))
+    #expect(report.predicateType == "https://slsa.dev/provenance/v0.2")
+    #expect(report.keyID == CosignVerifier.keyID(try signerKey()))
+    let wrongKey = try await verify(layout: "bundled", policy: try keyPolicy("other", mode: slsa))
+    #expect(wrongKey.decision == .fail)
+    #expect(wrongKey.reasons.first == .noMatchingSignature)
+    // An attestation is not a signature.
+    let signatures = try await verify(layout: "bundled", policy: try keyPolicy())
+    #expect(signatures.reasons.first == .noSignaturesFound)
 }

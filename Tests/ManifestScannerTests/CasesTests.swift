@@ -28,6 +28,10 @@ import Testing
         "3 Service/hello spec.template.spec.containers[0].image implicit-latest",
         "4 Workflow/wf spec.templates[0].container.image tag",
         "5 DaemonSet/json-ds spec.template.spec.containers[0].image tag",
+        "6 Deployment/operator spec.template.spec.containers[0].image tag",
+        // images handed to a controller as arguments; the other arguments are not images.
+        "6 Deployment/operator spec.template.spec.containers[0].args[1] tag",
+        "6 Deployment/operator spec.template.spec.containers[0].args[2] pinned",
     ])
 }
 

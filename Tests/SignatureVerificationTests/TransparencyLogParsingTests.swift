@@ -57,6 +57,35 @@ struct TransparencyLogParsingTests {
         }
     }
 
+    // MARK: Codecs
+
+    @Test func base64IsStrict() {
+        #expect(TLogCoding.base64Decode("wNI9atQGlz+VWfO6LRygH4QUfY/8W4RFwiT5i5WRgB0=")?.count == 32)
+        #expect(TLogCoding.base64Decode("wNI9atQGlz-VWfO6LRygH4QUfY_8W4RFwiT5i5WRgB0")?.count == 32)   // URL-safe, unpadded
+        #expect(TLogCoding.base64Decode("e30=") == Array("{}".utf8))
+        #expect(TLogCoding.base64Decode("e30") == Array("{}".utf8))
+        #expect(TLogCoding.base64Decode("e31=") == nil)      // non-zero trailing bits
+        #expect(TLogCoding.base64Decode("e3 0=") == nil)     // whitespace
+        #expect(TLogCoding.base64Decode("e30==") == nil)     // too much padding
+        #expect(TLogCoding.base64Decode("e=30") == nil)      // data after padding
+        #expect(TLogCoding.base64Decode("e") == nil)         // impossible length
+        for length in 0..<70 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            #expect(TLogCoding.base64Decode(TLogCoding.base64Encode(bytes)) == bytes)
+            #expect(TLogCoding.base64Encode(bytes) == Data(bytes).base64EncodedString())
+        }
+    }
+
+    @Test func pemIsOneBlock() throws {
+        let pem = String(decoding: try TLogFixtures.bytes("keys/tlog.rekor.sigstore.dev.pub.pem"), as: UTF8.self)
+        let decoded = try #require(TLogCoding.pemDecode(Array(pem.utf8)))
+        #expect(decoded.label == "PUBLIC KEY" && HashAlgorithm.sha256.hash(decoded.der).hexString.hasPrefix("c0d23d6a"))
+        #expect(TLogCoding.pemDecode(Array((pem + pem).utf8)) == nil)
+        #expect(TLogCoding.pemDecode(Array(("junk" + pem).utf8)) == nil)
+        #expect(TLogCoding.pemDecode(Array(pem.replacingOccurrences(of: "END PUBLIC KEY", with: "END CERTIFICATE").utf8)) == nil)
+        #expect(TLogCoding.pemDecode(Array("-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n".utf8)) == nil)
+    }
+
     // MARK: Entries
 
     @Test func decodesProtojsonEntry() throws {

@@ -17,33 +17,49 @@ enum TLogCoding {
     /// Decodes base64 (standard or URL-safe alphabet, as protojson accepts), with or without `=` padding.
     /// Rejects whitespace, misplaced padding, impossible lengths and non-zero trailing bits.
     static func base64Decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
-        var utf8 = Array(text.utf8)
-        var padding = 0
-        while let last = utf8.last, last == UInt8(ascii: "=") {
-            utf8.removeLast()
-            padding += 1
-        }
-        if padding > 2 { return nil }
-        if padding > 0 && (utf8.count + padding) % 4 != 0 { return nil }
-        let remainder = utf8.count % 4
-        if remainder == 1 { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(utf8.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for char in utf8 {
-            let value = base64Table[Int(char)]
-            if value == 0xFF { return nil }
-            accumulator = (accumulator << 6) | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+        var text = String(text)
+        return text.withUTF8 { base64Decode($0, ignoringWhitespace: false) }
+    }
+
+    /// Decodes base64 bytes; with `ignoringWhitespace`, ASCII spaces, tabs, CR and LF anywhere are skipped (PEM).
+    static func base64Decode(_ input: UnsafeBufferPointer<UInt8>, ignoringWhitespace: Bool) -> [UInt8]? {
+        base64Table.withUnsafeBufferPointer { table -> [UInt8]? in
+            var out = [UInt8](repeating: 0, count: input.count * 3 / 4 + 3)
+            var written = 0
+            var accumulator: UInt32 = 0
+            var bits = 0
+            var symbols = 0
+            var padding = 0
+            let ok = out.withUnsafeMutableBufferPointer { output -> Bool in
+                for char in input {
+                    if ignoringWhitespace && (char == 0x20 || char == 0x09 || char == 0x0A || char == 0x0D) { continue }
+                    if char == UInt8(ascii: "=") {
+                        padding += 1
+                        if padding > 2 { return false }
+                        continue
+                    }
+                    if padding > 0 { return false }   // data after padding
+                    let value = table[Int(char)]
+                    if value == 0xFF { return false }
+                    symbols += 1
+                    accumulator = (accumulator << 6) | UInt32(value)
+                    bits += 6
+                    if bits >= 8 {
+                        bits -= 8
+                        output[written] = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
+                        written += 1
+                    }
+                }
+                return true
             }
+            guard ok else { return nil }
+            if symbols % 4 == 1 { return nil }
+            if padding > 0 && (symbols + padding) % 4 != 0 { return nil }
+            // Leftover bits must be zero (canonical encoding).
+            if bits > 0 && (accumulator & ((1 << UInt32(bits)) - 1)) != 0 { return nil }
+            out.removeLast(out.count - written)
+            return out
         }
-        // Leftover bits must be zero (canonical encoding).
-        if bits > 0 && (accumulator & ((1 << UInt32(bits)) - 1)) != 0 { return nil }
-        return out
     }
 
     /// Encodes bytes as standard, padded base64.
@@ -113,37 +129,37 @@ enum TLogCoding {
     }
 
     /// The single PEM block in `bytes`: its label (e.g. `CERTIFICATE`, `PUBLIC KEY`) and DER content.
-    /// Text outside the block is not allowed except surrounding whitespace; nil if malformed or if there is
-    /// more than one block.
+    /// Only ASCII whitespace may surround the block; nil if malformed or if there is more than one block.
     static func pemDecode(_ bytes: [UInt8]) -> (label: String, der: [UInt8])? {
-        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
-        let trimmed = text.trimmingASCIIWhitespace()
-        let beginPrefix = "-----BEGIN "
-        guard trimmed.hasPrefix(beginPrefix) else { return nil }
-        let afterBegin = trimmed.dropFirst(beginPrefix.count)
-        guard let labelEnd = afterBegin.range(of: "-----") else { return nil }
-        let label = String(afterBegin[..<labelEnd.lowerBound])
-        if label.isEmpty || label.contains("\n") { return nil }
-        let endMarker = "-----END \(label)-----"
-        guard trimmed.hasSuffix(endMarker) else { return nil }
-        let bodyStart = labelEnd.upperBound
-        let bodyEnd = trimmed.index(trimmed.endIndex, offsetBy: -endMarker.count)
-        guard bodyStart <= bodyEnd else { return nil }
-        let body = trimmed[bodyStart..<bodyEnd]
-        if body.contains("-----") { return nil }   // a second block
-        let base64 = body.unicodeScalars.filter { $0 != "\n" && $0 != "\r" && $0 != " " && $0 != "\t" }
-        guard let der = base64Decode(String(String.UnicodeScalarView(base64))), !der.isEmpty else { return nil }
-        return (label, der)
-    }
-}
-
-fileprivate extension StringProtocol {
-    /// The string without leading and trailing ASCII whitespace (space, tab, CR, LF).
-    func trimmingASCIIWhitespace() -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-        let whole = self[...]
-        guard let first = whole.firstIndex(where: { !isSpace($0) }), let last = whole.lastIndex(where: { !isSpace($0) })
-        else { return Substring() }
-        return Substring(whole[first...last])
+        bytes.withUnsafeBufferPointer { buffer -> (label: String, der: [UInt8])? in
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+            var start = 0, end = buffer.count
+            while start < end && isSpace(buffer[start]) { start += 1 }
+            while end > start && isSpace(buffer[end - 1]) { end -= 1 }
+            let dashes = Array("-----".utf8)
+            let begin = Array("-----BEGIN ".utf8)
+            func matches(_ pattern: [UInt8], at position: Int) -> Bool {
+                guard position >= 0, position + pattern.count <= end else { return false }
+                for offset in 0..<pattern.count where buffer[position + offset] != pattern[offset] { return false }
+                return true
+            }
+            guard matches(begin, at: start) else { return nil }
+            var labelEnd = start + begin.count
+            while labelEnd < end && !matches(dashes, at: labelEnd) {
+                if buffer[labelEnd] == 0x0A || buffer[labelEnd] == 0x0D { return nil }
+                labelEnd += 1
+            }
+            guard labelEnd > start + begin.count, labelEnd < end else { return nil }
+            let labelBytes = Array(buffer[(start + begin.count)..<labelEnd])
+            let endMarker = Array("-----END ".utf8) + labelBytes + dashes
+            let bodyStart = labelEnd + dashes.count
+            let bodyEnd = end - endMarker.count
+            guard bodyEnd >= bodyStart, matches(endMarker, at: bodyEnd) else { return nil }
+            // Any '-' inside the body means another block or garbage; base64 has none.
+            let body = UnsafeBufferPointer(rebasing: buffer[bodyStart..<bodyEnd])
+            if body.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) { return nil }
+            guard let der = base64Decode(body, ignoringWhitespace: true), !der.isEmpty else { return nil }
+            return (String(decoding: labelBytes, as: UTF8.self), der)
+        }
     }
 }
