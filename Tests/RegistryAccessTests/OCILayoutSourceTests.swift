@@ -99,8 +99,11 @@ struct OCILayoutSourceTests {
         let image = "87c3f0200da9d05c2077d2b0d29e61dc3239974f1d826cc51c3bc43ae3e414a9"
         #expect(layout.primaryImage()?.digest.encoded == image)
         #expect(try await layout.tags(repo) == ["sha256-\(image).att", "sha256-\(image).sig"])
+        // The signature manifest changes whenever the fixtures are re-signed; take its digest from index.json.
+        let sigEntry = try #require(try LayoutFixtures.indexEntries(LayoutFixtures.cosignMade("app-v1"))
+            .first { ($0["annotations"] as? [String: String])?["kind"] == "dev.cosignproject.cosign/sigs" })
         let sig = try #require(try await layout.manifest(repo, tag: "sha256-\(image).sig"))
-        #expect(sig.digest.encoded == "e57527febe8702a37639c99ae08dfdc1d3de67a4cf7b273a981dc6b9e2dbb70c")
+        #expect(sig.digest.string == sigEntry["digest"] as? String)
         guard case .image(let sigManifest) = sig.manifest else { Issue.record("not an image manifest"); return }
         let layer = try #require(sigManifest.layers.first)
         #expect(layer.mediaType == .cosignSimpleSigning)
@@ -124,7 +127,15 @@ struct OCILayoutSourceTests {
         #expect(try await layout.tags(repo) == ["latest", subject.referrersTag])
         #expect(layout.primaryImage()?.digest == subject)
         let referrers = try #require(try await layout.referrers(repo, subject: subject, artifactType: nil))
-        #expect(referrers.manifests.map(\.digest.encoded) == ["2c0f9b9965e13ab919a5b7f6dfb9ffd91f73451dff0e7c81ac85d5701f81abe5"])
+        // Expected: the entries of the referrers-tag index, read here straight from the files.
+        let tagEntry = try #require(try LayoutFixtures.indexEntries(LayoutFixtures.cosignMade("oci11"))
+            .first { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] == subject.referrersTag })
+        let tagIndexDigest = try #require(tagEntry["digest"] as? String)
+        let tagIndexFile = LayoutFixtures.cosignMade("oci11") + "/blobs/sha256/" + tagIndexDigest.dropFirst("sha256:".count)
+        let tagIndex = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tagIndexFile))) as? [String: Any]
+        let expected = (tagIndex?["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+        #expect(!expected.isEmpty)
+        #expect(referrers.manifests.map(\.digest.string) == expected)
         #expect(referrers.manifests.first?.artifactType == MediaType.cosignSignatureArtifact.rawValue)
         let filtered = try await layout.referrersWithFallback(repo, subject: subject,
                                                               artifactType: MediaType.cosignSignatureArtifact.rawValue)
@@ -144,12 +155,16 @@ struct OCILayoutSourceTests {
     @Test func tamperedBlobIsDigestMismatchNamingDigestAndFile() async throws {
         let (path, cleanup) = try LayoutFixtures.copy(LayoutFixtures.cosignMade("app-v1"))
         defer { cleanup() }
-        let sigHex = "e57527febe8702a37639c99ae08dfdc1d3de67a4cf7b273a981dc6b9e2dbb70c"
+        let sigEntry = try #require(try LayoutFixtures.indexEntries(path)
+            .first { ($0["annotations"] as? [String: String])?["kind"] == "dev.cosignproject.cosign/sigs" })
+        let sigHex = String(try #require(sigEntry["digest"] as? String).dropFirst("sha256:".count))
         let file = path + "/blobs/sha256/" + sigHex
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-        // Flip one character of the signature annotation: same size, different bytes.
-        let i = try #require(bytes.lastIndex(of: UInt8(ascii: "A")))
-        bytes[i] = UInt8(ascii: "B")
+        // Change one character of the signature annotation: same size, different bytes.
+        let marker = Array(#""dev.cosignproject.cosign/signature":""#.utf8)
+        let start = try #require((0...(bytes.count - marker.count)).first { Array(bytes[$0..<($0 + marker.count)]) == marker })
+        let i = start + marker.count + 10
+        bytes[i] = bytes[i] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         let layout = try OCILayoutSource(path: path)
         let image = try #require(layout.primaryImage())
