@@ -426,7 +426,7 @@ final class ScanRun {
         var visited = 0
         var document = 0
         do {
-            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default)
+            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
             while let root = try parser.nextRoot() {
                 var context = WalkContext(file: name)
                 context.document = document
@@ -442,7 +442,7 @@ final class ScanRun {
                 if isChart {
                     try walker.walkChartMetadata(root) { nested in
                         if YAMLSafety.aliasInKeyLine(nested) != nil { return nil }
-                        return try Parser(yaml: nested, resolver: .basic, constructor: .default).nextRoot()
+                        return try Parser(yaml: nested, resolver: .basic, constructor: .default, encoding: .utf8).nextRoot()
                     }
                     if let app = walker.context.chartAppVersion {
                         appVersions[parentPath(name)] = app
