@@ -136,10 +136,21 @@ final class DocumentWalker {
             let pairs = try effectivePairs(m, depth: depth)
             let savedObject = context.object
             var isObject = false
-            if let kind = scalarString(value(pairs, "kind")), scalarString(value(pairs, "apiVersion")) != nil {
+            // One pass for the keys that make this mapping a Kubernetes object.
+            var kindNode: Node? = nil, hasAPIVersion = false, metadata: Node? = nil
+            for (k, v) in pairs {
+                guard case .scalar(let ks) = k else { continue }
+                switch ks.string {
+                case "kind": kindNode = v
+                case "apiVersion": hasAPIVersion = true
+                case "metadata": metadata = v
+                default: break
+                }
+            }
+            if hasAPIVersion, let kind = scalarString(kindNode) {
                 isObject = true
                 var name = ""
-                if let meta = value(pairs, "metadata"), case .mapping(let mm) = meta {
+                if let metadata, case .mapping(let mm) = metadata {
                     name = scalarString(mm.first(where: { $0.key.scalar?.string == "name" })?.value) ?? ""
                 }
                 context.object = "\(kind)/\(name)"
@@ -185,7 +196,7 @@ final class DocumentWalker {
 
     // MARK: - Images
 
-    private func handleImage(keyNode: Node, value v: Node, siblings: [(key: Node, value: Node)], depth: Int) throws {
+    private func handleImage(keyNode: Node, value v: Node, siblings: Node.Mapping, depth: Int) throws {
         try count(v, depth: depth)
         switch v {
         case .scalar(let s):
@@ -258,23 +269,21 @@ final class DocumentWalker {
         }
     }
 
-    /// A map with `repository`/`registry`/`tag`/`digest`/`sha` scalars, or `image` next to `registry`/`tag`.
-    private func isImageMap(_ pairs: [(key: Node, value: Node)]) -> Bool {
-        var hasImage = false, hasOther = false
+    /// A map with `repository`/`registry`/`digest`/`sha`/`tag` scalars: `{repository, tag}`, Bitnami's
+    /// `{registry, repository, tag, digest}`, ingress-nginx's `{registry, image, tag, digest}`, `{name, tag}`.
+    /// A map with only `image` or `name` is not enough (it may be anything).
+    private func isImageMap(_ pairs: Node.Mapping) -> Bool {
         for (k, v) in pairs {
-            guard let key = k.scalar?.string, case .scalar = v else { continue }
+            guard case .scalar = v, let key = k.scalar?.string else { continue }
             switch key {
-            case "repository", "registry", "digest", "sha": return true
-            case "tag": hasOther = true
-            case "image", "name": hasImage = true
-            default: break
+            case "repository", "registry", "digest", "sha", "tag": return true
+            default: continue
             }
         }
-        _ = hasImage
-        return hasOther
+        return false
     }
 
-    private func emitImageMap(_ pairs: [(key: Node, value: Node)], keyNode: Node) throws {
+    private func emitImageMap(_ pairs: Node.Mapping, keyNode: Node) throws {
         var registry = scalarString(value(pairs, "registry")) ?? ""
         let repository = scalarString(value(pairs, "repository")) ?? scalarString(value(pairs, "image"))
             ?? scalarString(value(pairs, "name")) ?? ""
@@ -408,12 +417,12 @@ final class DocumentWalker {
     // MARK: - Helpers
 
     /// The pairs of a mapping with YAML merge keys (`<<: *base`) applied: explicit keys win.
-    private func effectivePairs(_ m: Node.Mapping, depth: Int) throws -> [(key: Node, value: Node)] {
+    private func effectivePairs(_ m: Node.Mapping, depth: Int) throws -> Node.Mapping {
         var hasMerge = false
         for (k, _) in m where k.scalar?.string == "<<" { hasMerge = true; break }
-        if !hasMerge { return Array(m) }
+        if !hasMerge { return m }
         if depth > maxDepth { throw WalkAbort.depthLimit(m.mark) }
-        var result: [(key: Node, value: Node)] = []
+        var result: [(Node, Node)] = []
         var seen = Set<String>()
         for (k, v) in m where k.scalar?.string != "<<" {
             result.append((k, v))
@@ -433,10 +442,10 @@ final class DocumentWalker {
                 }
             }
         }
-        return result
+        return Node.Mapping(result, m.tag, m.style, m.mark)
     }
 
-    private func value(_ pairs: [(key: Node, value: Node)], _ key: String) -> Node? {
+    private func value(_ pairs: Node.Mapping, _ key: String) -> Node? {
         for (k, v) in pairs where k.scalar?.string == key { return v }
         return nil
     }
