@@ -71,7 +71,8 @@ start_registry http "$p_http" ""
 start_registry tls "$p_tls" "$tls"
 start_registry auth "$p_auth" "$tls\nauth: {htpasswd: {realm: test-registry, path: $dir/htpasswd}}"
 start_registry token "$p_token" "auth:\n  token:\n    realm: http://127.0.0.1:$p_issuer/token\n    service: test-registry\n    issuer: image-verifier-test-issuer\n    rootcertbundle: $ca/token.crt"
-nohup python3 "$root/scripts/token-issuer.py" "$p_issuer" "$ca/token.key" "$ca/token.crt" "$user:$password" \
+identity_token=fixture-identity-token-$RANDOM$RANDOM
+nohup python3 "$root/scripts/token-issuer.py" "$p_issuer" "$ca/token.key" "$ca/token.crt" "$user:$password" "$identity_token" \
   > "$dir/issuer.log" 2>&1 &
 echo $! > "$dir/issuer.pid"
 
@@ -112,5 +113,6 @@ export IV_REGISTRY_DOWN=127.0.0.1:$p_down
 export IV_REGISTRY_CA=$ca/ca.crt
 export IV_REGISTRY_USER=$user
 export IV_REGISTRY_PASSWORD=$password
+export IV_REGISTRY_IDENTITY_TOKEN=$identity_token
 EOF
 cat "$dir/env"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A test token issuer for distribution's `auth: token:` mode (Docker token flow), Python standard library only.
 
-Usage: token-issuer.py PORT KEY_PEM CERT_PEM USER:PASS
+Usage: token-issuer.py PORT KEY_PEM CERT_PEM USER:PASS [IDENTITY_TOKEN]
 
 GET /token?service=S&scope=repository:NAME:ACTIONS[&scope=…] answers {"token", "access_token", "expires_in",
 "issued_at"} with an RS256 JWT (signed by `openssl dgst -sha256 -sign`, header `x5c` = CERT) that distribution
@@ -9,6 +9,9 @@ verifies against its `rootcertbundle`. Access granted:
 - Basic credentials equal to USER:PASS: every requested action;
 - anonymous: `pull` on repositories under `public/` only (so anonymous tokens work for public images);
 - wrong credentials: 401.
+POST /token with the OAuth2 form `grant_type=refresh_token&refresh_token=IDENTITY_TOKEN&service=…&scope=…` (the
+identity-token exchange of `identitytoken` in a Docker config) grants every requested action to the holder of
+IDENTITY_TOKEN, and answers 401 to any other refresh token.
 GET /stats answers {"issued": N, "scopes": {SCOPE: N}}: tokens issued in all and per requested scope, so tests can
 check that tokens are reused.
 For tests only: listens on 127.0.0.1.
@@ -23,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 PORT, KEY, CERT, CREDS = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+IDENTITY_TOKEN = sys.argv[5] if len(sys.argv) > 5 else None
 ISSUER = "image-verifier-test-issuer"
 ISSUED = 0
 SCOPES = {}
@@ -61,8 +65,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        if urlparse(self.path).path != "/token":
+            return self.answer(404, {"errors": [{"code": "NOT_FOUND"}]})
+        length = int(self.headers.get("Content-Length", "0"))
+        form = parse_qs(self.rfile.read(min(length, 65536)).decode())
+        if form.get("grant_type") != ["refresh_token"] or not IDENTITY_TOKEN or \
+                form.get("refresh_token") != [IDENTITY_TOKEN]:
+            return self.answer(401, {"errors": [{"code": "UNAUTHORIZED", "message": "invalid refresh token"}]})
+        self.issue(form, CREDS.split(":", 1)[0])
+
     def do_GET(self):
-        global ISSUED
         url = urlparse(self.path)
         if url.path == "/stats":
             return self.answer(200, {"issued": ISSUED, "scopes": SCOPES})
@@ -79,6 +92,10 @@ class Handler(BaseHTTPRequestHandler):
             if given != CREDS:
                 return self.answer(401, {"errors": [{"code": "UNAUTHORIZED", "message": "wrong username or password"}]})
             user = given.split(":", 1)[0]
+        self.issue(query, user)
+
+    def issue(self, query, user):
+        global ISSUED
         access = []
         for scope in query.get("scope", []):
             for item in scope.split(" "):

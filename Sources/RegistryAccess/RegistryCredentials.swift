@@ -42,6 +42,8 @@ public struct DockerCredentialStore: Sendable {
     public let configFile: String
     /// How long a credential helper may run.
     public var helperTimeout: Double = 10
+    /// Where `docker-credential-*` helpers are looked for; nil: `$PATH`.
+    public var helperDirectories: [String]?
 
     /// The store at `directory` (default: `$DOCKER_CONFIG`, else `$HOME/.docker`).
     public init(directory: String? = nil) {
@@ -110,7 +112,8 @@ public struct DockerCredentialStore: Sendable {
             throw RegistryError(.unauthorized, "\(configFile) names an invalid credential helper \"\(name)\"", location: configFile)
         }
         let program = "docker-credential-" + name
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        let paths = helperDirectories?.map { Substring($0) }
+            ?? (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
         guard let executable = paths.map({ $0 + "/" + program }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw RegistryError(.unauthorized, "credential helper \(program) (from \(configFile)) is not on PATH; install it or remove it from the config")
         }

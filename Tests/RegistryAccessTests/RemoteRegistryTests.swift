@@ -222,6 +222,71 @@ struct RemoteRegistryIntegrationTests {
         #expect(try await source.resolve(try TestRegistries.reference(TestRegistries.auth, "demo/app-v2", digest: digest)).digest == digest)
     }
 
+    /// A Docker config in a fresh folder, with `docker-credential-ivtest` there answering `answer` for `host`.
+    static func dockerConfig(_ config: String, helperFor host: String? = nil, username: String = "", secret: String = "") throws -> (DockerCredentialStore, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docker-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data(config.utf8).write(to: dir.appendingPathComponent("config.json"))
+        var store = DockerCredentialStore(directory: dir.path)
+        if let host {
+            // The credential-helper protocol: `get`, the server on stdin, {"ServerURL","Username","Secret"} on stdout.
+            let script = """
+                #!/bin/sh
+                [ "$1" = get ] || exit 2
+                read -r server
+                if [ "$server" = "\(host)" ]; then
+                  printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$server" '\(username)' '\(secret)'
+                else
+                  echo "credentials not found in native keychain"; exit 1
+                fi
+
+                """
+            let helper = dir.appendingPathComponent("docker-credential-ivtest")
+            try Data(script.utf8).write(to: helper)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helper.path)
+            store.helperDirectories = [dir.path]
+        }
+        return (store, dir)
+    }
+
+    @Test func credentialHelpers() async throws {
+        let digest = try TestRegistries.imageDigest("app-v2")
+        // credHelpers[host] with a username and password, against the TLS + basic-auth registry.
+        let (basicStore, dir1) = try Self.dockerConfig(#"{"credHelpers": {"\#(TestRegistries.auth)": "ivtest"}}"#,
+                                                        helperFor: TestRegistries.auth, username: TestRegistries.user,
+                                                        secret: TestRegistries.password)
+        defer { try? FileManager.default.removeItem(at: dir1) }
+        let basic = try RemoteRegistry(options: TestRegistries.options {
+            $0.caCertificateFiles = [TestRegistries.ca]
+            $0.credentialStore = basicStore
+        })
+        #expect(try await basic.resolve(try TestRegistries.reference(TestRegistries.auth, "demo/app-v2", digest: digest)).digest == digest)
+        // credsStore answering an identity token (<token>), exchanged by OAuth2 POST at the token realm.
+        let identity = try #require(TestRegistries.env["IV_REGISTRY_IDENTITY_TOKEN"])
+        let (tokenStore, dir2) = try Self.dockerConfig(#"{"credsStore": "ivtest"}"#, helperFor: TestRegistries.token,
+                                                        username: "<token>", secret: identity)
+        defer { try? FileManager.default.removeItem(at: dir2) }
+        let viaHelper = try RemoteRegistry(options: TestRegistries.options { $0.credentialStore = tokenStore })
+        #expect(try await viaHelper.resolve(try TestRegistries.reference(TestRegistries.token, "demo/app-v2", digest: digest)).digest == digest)
+        // identitytoken in auths, same exchange; a wrong identity token is refused.
+        let (authsStore, dir3) = try Self.dockerConfig(#"{"auths": {"\#(TestRegistries.token)": {"identitytoken": "\#(identity)"}}}"#)
+        defer { try? FileManager.default.removeItem(at: dir3) }
+        let viaAuths = try RemoteRegistry(options: TestRegistries.options { $0.credentialStore = authsStore })
+        #expect(try await viaAuths.resolve(try TestRegistries.reference(TestRegistries.token, "demo/app-v2", digest: digest)).digest == digest)
+        let wrong = try RemoteRegistry(options: TestRegistries.options { $0.credentials = RegistryCredentials(identityToken: "not-it") })
+        let refused = await registryError { try await wrong.resolve(try TestRegistries.reference(TestRegistries.token, "demo/app-v2", digest: digest)) }
+        #expect(refused?.code == .unauthorized)
+        // A helper with nothing for the host: anonymous, so the basic-auth registry refuses.
+        let (emptyStore, dir4) = try Self.dockerConfig(#"{"credsStore": "ivtest"}"#, helperFor: "elsewhere.example")
+        defer { try? FileManager.default.removeItem(at: dir4) }
+        let none = try RemoteRegistry(options: TestRegistries.options {
+            $0.caCertificateFiles = [TestRegistries.ca]
+            $0.credentialStore = emptyStore
+        })
+        let denied = await registryError { try await none.resolve(try TestRegistries.reference(TestRegistries.auth, "demo/app-v2", digest: digest)) }
+        #expect(denied?.code == .unauthorized)
+    }
+
     @Test func tokenAuthWithCredentialsAnonymouslyAndTokenReuse() async throws {
         // demo/pki in the token registry is used by this test only, so the count of its tokens is this test's.
         let digest = try TestRegistries.imageDigest("pki")
@@ -264,11 +329,10 @@ struct RemoteRegistryIntegrationTests {
     @Test func aStoppedRegistryIsIndeterminate() async throws {
         let source = try RemoteRegistry(options: TestRegistries.options { $0.maximumRetries = 2 })
         let reference = try TestRegistries.reference(TestRegistries.down, "demo/app-v1", digest: try TestRegistries.imageDigest("app-v1"))
-        let start = Date()
         let error = await registryError { try await source.resolve(reference) }
+        // unreachable, not timeout: the bounded retries gave up before the 60 s deadline (no hang).
         #expect(error?.code == .unreachable)
         #expect(error?.isIndeterminate == true)
-        #expect(Date().timeIntervalSince(start) < 20)
     }
 
     @Test func theOverallDeadlineIsDeadlineExceeded() async throws {
