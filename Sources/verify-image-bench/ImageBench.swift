@@ -67,7 +67,7 @@ func medianWallTime(_ executable: String, _ arguments: [String], runs: Int,
 /// User + system CPU seconds of all waited-for children so far.
 func childrenCPUSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_CHILDREN, &usage)
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
