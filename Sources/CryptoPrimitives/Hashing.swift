@@ -148,6 +148,7 @@ public final class StreamingHash: @unchecked Sendable {
 
 private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+/// Hexadecimal rendering of byte sequences.
 public extension Sequence where Element == UInt8 {
     /// The bytes as lowercase hexadecimal, two characters per byte.
     var hexString: String {

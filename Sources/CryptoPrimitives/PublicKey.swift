@@ -38,6 +38,8 @@ public struct PublicKey: Sendable, Hashable {
 
     /// The smallest RSA modulus accepted, in bits.
     public static let minimumRSABits = 2048
+    /// The largest RSA modulus accepted, in bits (bounds the cost of one verification).
+    public static let maximumRSABits = 8192
 
     /// The key algorithm.
     public let kind: Kind
@@ -64,7 +66,8 @@ public struct PublicKey: Sendable, Hashable {
     }
 
     /// Parses a DER SubjectPublicKeyInfo. The whole input must be one SPKI (no trailing bytes).
-    /// - Throws: `CryptoError` `invalid_key` if malformed, of an unsupported type or curve, or RSA below 2048 bits.
+    /// - Throws: `CryptoError` `invalid_key` if malformed, of an unsupported type or curve, or RSA outside
+    ///   2048–8192 bits.
     public init(derSPKI: [UInt8]) throws {
         let pkey: OpaquePointer = try derSPKI.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, buffer.count > 0 else {
@@ -135,6 +138,9 @@ public struct PublicKey: Sendable, Hashable {
             let bits = Int(EVP_PKEY_get_bits(pkey))
             guard bits >= minimumRSABits else {
                 throw CryptoError(.invalidKey, "RSA key of \(bits) bits is too small; at least \(minimumRSABits) bits are required")
+            }
+            guard bits <= maximumRSABits else {
+                throw CryptoError(.invalidKey, "RSA key of \(bits) bits is larger than the \(maximumRSABits) bits supported")
             }
             return .rsa(bits: bits)
         case let id:

@@ -185,7 +185,7 @@ final class DocumentWalker {
 
     // MARK: - Images
 
-    private func handleImage(keyNode: Node, value v: Node, siblings: [(key: Node, value: Node)], depth: Int) throws {
+    private func handleImage(keyNode: Node, value v: Node, siblings: Node.Mapping, depth: Int) throws {
         try count(v, depth: depth)
         switch v {
         case .scalar(let s):
@@ -259,7 +259,7 @@ final class DocumentWalker {
     }
 
     /// A map with `repository`/`registry`/`tag`/`digest`/`sha` scalars, or `image` next to `registry`/`tag`.
-    private func isImageMap(_ pairs: [(key: Node, value: Node)]) -> Bool {
+    private func isImageMap(_ pairs: Node.Mapping) -> Bool {
         var hasImage = false, hasOther = false
         for (k, v) in pairs {
             guard let key = k.scalar?.string, case .scalar = v else { continue }
@@ -274,7 +274,7 @@ final class DocumentWalker {
         return hasOther
     }
 
-    private func emitImageMap(_ pairs: [(key: Node, value: Node)], keyNode: Node) throws {
+    private func emitImageMap(_ pairs: Node.Mapping, keyNode: Node) throws {
         var registry = scalarString(value(pairs, "registry")) ?? ""
         let repository = scalarString(value(pairs, "repository")) ?? scalarString(value(pairs, "image"))
             ?? scalarString(value(pairs, "name")) ?? ""
@@ -408,12 +408,12 @@ final class DocumentWalker {
     // MARK: - Helpers
 
     /// The pairs of a mapping with YAML merge keys (`<<: *base`) applied: explicit keys win.
-    private func effectivePairs(_ m: Node.Mapping, depth: Int) throws -> [(key: Node, value: Node)] {
+    private func effectivePairs(_ m: Node.Mapping, depth: Int) throws -> Node.Mapping {
         var hasMerge = false
         for (k, _) in m where k.scalar?.string == "<<" { hasMerge = true; break }
-        if !hasMerge { return Array(m) }
+        if !hasMerge { return m }
         if depth > maxDepth { throw WalkAbort.depthLimit(m.mark) }
-        var result: [(key: Node, value: Node)] = []
+        var result: [(Node, Node)] = []
         var seen = Set<String>()
         for (k, v) in m where k.scalar?.string != "<<" {
             result.append((k, v))
@@ -433,10 +433,10 @@ final class DocumentWalker {
                 }
             }
         }
-        return result
+        return Node.Mapping(result, m.tag, m.style, m.mark)
     }
 
-    private func value(_ pairs: [(key: Node, value: Node)], _ key: String) -> Node? {
+    private func value(_ pairs: Node.Mapping, _ key: String) -> Node? {
         for (k, v) in pairs where k.scalar?.string == key { return v }
         return nil
     }

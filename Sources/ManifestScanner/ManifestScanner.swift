@@ -402,7 +402,7 @@ final class ScanRun {
     // MARK: YAML
 
     private func scanText(_ data: Data, name: String, appVersion: String?) {
-        guard var text = String(validating: data, as: UTF8.self) else {
+        guard var text = data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) }) else {
             findings.append(.error(file: name, ScanError(.notUTF8, "not UTF-8 text; save the file as UTF-8")))
             return
         }

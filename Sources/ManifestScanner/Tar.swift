@@ -42,10 +42,10 @@ enum TarReader {
             }
             if let ps = paxSize { size = ps }
             let dataStart = offset + 512
-            let padded = (size + 511) / 512 * 512
-            guard size >= 0, dataStart + size <= bytes.count else {
+            guard size >= 0, size <= bytes.count - dataStart else {
                 throw ScanError(.tarInvalid, "tar entry at byte \(offset) runs past the end of the archive (truncated)")
             }
+            let padded = (size + 511) / 512 * 512
             let body = bytes[dataStart..<(dataStart + size)]
             offset = dataStart + padded
 
@@ -60,6 +60,9 @@ enum TarReader {
                 let records = parsePax(Data(body))
                 paxPath = records["path"]
                 paxSize = records["size"].flatMap { Int($0) }
+                if let ps = paxSize, ps < 0 || ps > bytes.count {
+                    throw ScanError(.tarInvalid, "pax size \(ps) of the entry after byte \(offset) is impossible")
+                }
                 continue
             case UInt8(ascii: "g"): // global pax header
                 globalPaxPath = parsePax(Data(body))["path"] ?? globalPaxPath

@@ -121,22 +121,30 @@ enum TemplateScanner {
                 stack.append(Entry(indent: keyIndent, key: "[*]", isItem: true))
             }
             guard let colon = keyColon(u, i, end) else { continue }
-            var key = String(decoding: u[i..<colon], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            key = key.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-            var value = String(decoding: u[(colon + 1)..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("#") { value = "" }
-            if let hash = value.range(of: " #") { value = String(value[..<hash.lowerBound]) }
+            // Key: trimmed of blanks and quotes; value: trimmed, a trailing ` #comment` removed.
+            var ks = i, ke = colon
+            while ks < ke, u[ks] == 32 || u[ks] == 34 || u[ks] == 39 { ks += 1 }
+            while ke > ks, u[ke - 1] == 32 || u[ke - 1] == 34 || u[ke - 1] == 39 { ke -= 1 }
+            var vs = colon + 1, ve = end
+            while vs < ve, u[vs] == 32 || u[vs] == 9 { vs += 1 }
+            if vs < ve, u[vs] == 35 { ve = vs }
+            var j = vs
+            while j + 1 < ve { if u[j] == 32 && u[j + 1] == 35 { ve = j; break }; j += 1 }
+            while ve > vs, u[ve - 1] == 32 || u[ve - 1] == 9 { ve -= 1 }
             while let top = stack.last, top.indent > keyIndent || (top.indent == keyIndent && !top.isItem) {
                 stack.removeLast()
             }
-            if value.isEmpty || value == "|" || value == ">" || value == "|-" || value == ">-" {
-                stack.append(Entry(indent: keyIndent, key: key, isItem: false))
+            let valueLength = ve - vs
+            if valueLength == 0 || ((u[vs] == 124 || u[vs] == 62) && (valueLength == 1 || (valueLength == 2 && u[vs + 1] == 45))) {
+                stack.append(Entry(indent: keyIndent, key: String(decoding: u[ks..<ke], as: UTF8.self), isItem: false))
                 continue
             }
-            guard key == "image" || (key.count > 5 && key.hasSuffix("Image")) else { continue }
-            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
-                value = String(value.dropFirst().dropLast())
-            }
+            let keyBytes = u[ks..<ke]
+            guard keyBytes.elementsEqual("image".utf8)
+                    || (keyBytes.count > 5 && keyBytes.suffix(5).elementsEqual("Image".utf8)) else { continue }
+            let key = String(decoding: keyBytes, as: UTF8.self)
+            if valueLength >= 2, u[vs] == 34 || u[vs] == 39, u[ve - 1] == u[vs] { vs += 1; ve -= 1 }
+            let value = String(decoding: u[vs..<ve], as: UTF8.self)
             var path = ""
             for entry in stack + [Entry(indent: keyIndent, key: key, isItem: false)] {
                 if entry.isItem { path += entry.key } else { path += (path.isEmpty ? "" : ".") + entry.key }

@@ -112,7 +112,8 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
                             available: Set<DigestAlgorithm>) -> Result<ImageReference, ReferenceError> {
         guard !b.isEmpty else { return .failure(ReferenceError(.nameEmpty, input: input)) }
         guard let match = ReferenceGrammar.matchReference(b) else {
-            let lowered = Array(input.lowercased().utf8)
+            // Go lowercases the string being parsed (for normalization: the docker.io-prefixed form).
+            let lowered = Array(String(decoding: b, as: UTF8.self).lowercased().utf8)
             if lowered != b, ReferenceGrammar.matchReference(lowered) != nil {
                 return .failure(ReferenceError(.nameContainsUppercase, input: input))
             }
@@ -135,7 +136,9 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
                                        digest: digest))
     }
 
-    /// Parses `s` with Docker normalization (`reference.ParseNormalizedNamed`): the result always has a domain.
+    /// Parses `s` with Docker normalization (`reference.ParseNormalizedNamed`): names without a registry get
+    /// `docker.io` (and `library/` for single names). The result has a domain except in the case described at
+    /// ``domain``.
     /// - Throws: ``ReferenceError``; a 64-hex-character input is refused (it would be an image id, not a name).
     public init(normalizing s: String, availableAlgorithms: Set<DigestAlgorithm> = ImageReference.defaultAlgorithms) throws {
         let b = Array(s.utf8)

@@ -114,3 +114,52 @@ func negativeFixtureIsRefused(_ c: NegativeCase) throws {
     let report = try ManifestScanner(limits: limits).scan(paths: [Fixtures.path("cases/kinds.yaml")])
     #expect(report.findings.map(\.errorCode) == ["file_too_large"])
 }
+
+/// Every single-byte change and every truncation of a real archive ends in findings or a clear error, never a
+/// crash or a hang (the tar and gzip readers are bounded on every field).
+@Test func mutatedArchivesNeverCrash() throws {
+    let good = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("cases/nested-image.tgz")))
+    let tar = try Gunzip.inflate(good, maxOutput: 1 << 20, maxRatio: 1000)
+    var outcomes = 0
+    for i in stride(from: 0, to: tar.count, by: 3) {
+        var mutated = tar
+        mutated[mutated.startIndex + i] ^= 0x5a
+        _ = try? TarReader.read(mutated, maxEntries: 100) { _ in true }
+        _ = try? TarReader.read(tar.prefix(i), maxEntries: 100) { _ in true }
+        outcomes += 1
+    }
+    for i in stride(from: 0, to: good.count, by: 5) {
+        var mutated = good
+        mutated[mutated.startIndex + i] ^= 0xff
+        let findings = ManifestScanner().scan(data: mutated, name: "m.tgz")
+        #expect(!findings.isEmpty || i < 10, "a corrupted archive is reported")
+        _ = ManifestScanner().scan(data: good.prefix(i), name: "t.tgz")
+    }
+    #expect(outcomes > 100)
+}
+
+@Test func paxHeaderWithImpossibleSizeIsRefused() {
+    // A pax record claiming an enormous size for the next entry.
+    func header(name: String, size: Int, type: UInt8) -> [UInt8] {
+        var h = [UInt8](repeating: 0, count: 512)
+        for (i, b) in name.utf8.enumerated() { h[i] = b }
+        for (i, b) in Array("0000644\0".utf8).enumerated() { h[100 + i] = b }
+        let sizeField = Array(String(format: "%011o", size).utf8) + [0]
+        for (i, b) in sizeField.enumerated() { h[124 + i] = b }
+        h[156] = type
+        for (i, b) in Array("ustar\0".utf8).enumerated() { h[257 + i] = b }
+        h[263] = 48; h[264] = 48
+        for i in 148..<156 { h[i] = 32 }
+        let sum = h.reduce(0) { $0 + Int($1) }
+        for (i, b) in Array(String(format: "%06o\0 ", sum).utf8).enumerated() { h[148 + i] = b }
+        return h
+    }
+    let record = Array("28 size=9223372036854775807\n".utf8)
+    #expect(record.count == 28)
+    var tar = header(name: "pax", size: record.count, type: UInt8(ascii: "x"))
+    tar += record + [UInt8](repeating: 0, count: 512 - record.count)
+    tar += header(name: "a/values.yaml", size: 10, type: UInt8(ascii: "0"))
+    tar += Array("image: x\n\n".utf8) + [UInt8](repeating: 0, count: 502)
+    tar += [UInt8](repeating: 0, count: 1024)
+    #expect(throws: ScanError.self) { try TarReader.read(Data(tar), maxEntries: 10) { _ in true } }
+}

@@ -27,6 +27,12 @@ enum LayoutFixtures {
         return (path, { try? FileManager.default.removeItem(atPath: path) })
     }
 
+    /// The `manifests` of a layout's index.json, read with JSONSerialization (independently of the code under test).
+    static func indexEntries(_ layout: String) throws -> [[String: Any]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: layout + "/index.json"))
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["manifests"] as? [[String: Any]] ?? []
+    }
+
     static func digest(_ hex: String) -> Digest {
         // Only called with literal 64-hex fixtures digests.
         (try? Digest(validating: "sha256:" + hex)) ?? (try! Digest(validating: "sha256:" + String(repeating: "0", count: 64)))

@@ -99,8 +99,11 @@ struct OCILayoutSourceTests {
         let image = "87c3f0200da9d05c2077d2b0d29e61dc3239974f1d826cc51c3bc43ae3e414a9"
         #expect(layout.primaryImage()?.digest.encoded == image)
         #expect(try await layout.tags(repo) == ["sha256-\(image).att", "sha256-\(image).sig"])
+        // The signature manifest changes whenever the fixtures are re-signed; take its digest from index.json.
+        let sigEntry = try #require(try LayoutFixtures.indexEntries(LayoutFixtures.cosignMade("app-v1"))
+            .first { ($0["annotations"] as? [String: String])?["kind"] == "dev.cosignproject.cosign/sigs" })
         let sig = try #require(try await layout.manifest(repo, tag: "sha256-\(image).sig"))
-        #expect(sig.digest.encoded == (try cosignSaveEntry("app-v1", kind: "dev.cosignproject.cosign/sigs")))
+        #expect(sig.digest.string == sigEntry["digest"] as? String)
         guard case .image(let sigManifest) = sig.manifest else { Issue.record("not an image manifest"); return }
         let layer = try #require(sigManifest.layers.first)
         #expect(layer.mediaType == .cosignSimpleSigning)
@@ -124,7 +127,15 @@ struct OCILayoutSourceTests {
         #expect(try await layout.tags(repo) == ["latest", subject.referrersTag])
         #expect(layout.primaryImage()?.digest == subject)
         let referrers = try #require(try await layout.referrers(repo, subject: subject, artifactType: nil))
-        #expect(referrers.manifests.map(\.digest.encoded) == (try referrersTagEntries("oci11", tag: subject.referrersTag)))
+        // Expected: the entries of the referrers-tag index, read here straight from the files.
+        let tagEntry = try #require(try LayoutFixtures.indexEntries(LayoutFixtures.cosignMade("oci11"))
+            .first { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] == subject.referrersTag })
+        let tagIndexDigest = try #require(tagEntry["digest"] as? String)
+        let tagIndexFile = LayoutFixtures.cosignMade("oci11") + "/blobs/sha256/" + tagIndexDigest.dropFirst("sha256:".count)
+        let tagIndex = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tagIndexFile))) as? [String: Any]
+        let expected = (tagIndex?["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+        #expect(!expected.isEmpty)
+        #expect(referrers.manifests.map(\.digest.string) == expected)
         #expect(referrers.manifests.first?.artifactType == MediaType.cosignSignatureArtifact.rawValue)
         let filtered = try await layout.referrersWithFallback(repo, subject: subject,
                                                               artifactType: MediaType.cosignSignatureArtifact.rawValue)
@@ -144,12 +155,16 @@ struct OCILayoutSourceTests {
     @Test func tamperedBlobIsDigestMismatchNamingDigestAndFile() async throws {
         let (path, cleanup) = try LayoutFixtures.copy(LayoutFixtures.cosignMade("app-v1"))
         defer { cleanup() }
-        let sigHex = try cosignSaveEntry("app-v1", kind: "dev.cosignproject.cosign/sigs")
+        let sigEntry = try #require(try LayoutFixtures.indexEntries(path)
+            .first { ($0["annotations"] as? [String: String])?["kind"] == "dev.cosignproject.cosign/sigs" })
+        let sigHex = String(try #require(sigEntry["digest"] as? String).dropFirst("sha256:".count))
         let file = path + "/blobs/sha256/" + sigHex
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-        // Flip one character of the signature annotation: same size, different bytes.
-        let i = try #require(bytes.lastIndex(of: UInt8(ascii: "A")))
-        bytes[i] = UInt8(ascii: "B")
+        // Change one character of the signature annotation: same size, different bytes.
+        let marker = Array(#""dev.cosignproject.cosign/signature":""#.utf8)
+        let start = try #require((0...(bytes.count - marker.count)).first { Array(bytes[$0..<($0 + marker.count)]) == marker })
+        let i = start + marker.count + 10
+        bytes[i] = bytes[i] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         let layout = try OCILayoutSource(path: path)
         let image = try #require(layout.primaryImage())
@@ -265,24 +280,4 @@ struct OCILayoutSourceTests {
         #expect(await registryError { try await ambiguous.resolve(try repo.withTag("v1")) }?.code == .layoutInvalid)
         #expect(ambiguous.primaryImage() == nil)
     }
-}
-
-/// The digest (hex) of the `cosign save` index.json entry of a kind (the fixtures are re-made by a script, so
-/// their signature digests are read, not written down).
-func cosignSaveEntry(_ layout: String, kind: String) throws -> String {
-    let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: LayoutFixtures.cosignMade(layout) + "/index.json"))) as? [String: Any]
-    let entries = index?["manifests"] as? [[String: Any]] ?? []
-    let entry = entries.first { ($0["annotations"] as? [String: String])?["kind"] == kind }
-    return String((entry?["digest"] as? String ?? "").split(separator: ":").last ?? "")
-}
-
-/// The referrer digests (hex) listed by the referrers-tag index of a skopeo-written fixture layout.
-func referrersTagEntries(_ layout: String, tag: String) throws -> [String] {
-    let root = LayoutFixtures.cosignMade(layout)
-    let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/index.json"))) as? [String: Any]
-    let entries = index?["manifests"] as? [[String: Any]] ?? []
-    let entry = entries.first { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] == tag }
-    let hex = String((entry?["digest"] as? String ?? "").split(separator: ":").last ?? "")
-    let referrers = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/blobs/sha256/" + hex))) as? [String: Any]
-    return (referrers?["manifests"] as? [[String: Any]] ?? []).map { String(($0["digest"] as? String ?? "").split(separator: ":").last ?? "") }
 }
