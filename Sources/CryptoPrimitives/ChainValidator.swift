@@ -46,7 +46,8 @@ public struct ChainValidator: Sendable {
     ///
     /// Checks signatures, names, basic constraints, path length, unhandled critical extensions and the validity
     /// period of every certificate in the chain at `time`; when `requiredExtendedKeyUsage` is given, the leaf must
-    /// list that EKU OID (e.g. "1.3.6.1.5.5.7.3.3" code signing, "1.3.6.1.5.5.7.3.8" time stamping).
+    /// list that EKU OID (e.g. "1.3.6.1.5.5.7.3.3" code signing, "1.3.6.1.5.5.7.3.8" time stamping), and every CA
+    /// in the chain that has an extendedKeyUsage extension must list it too (or anyExtendedKeyUsage).
     /// - Throws: `CryptoError` `certificate_expired`, `certificate_not_yet_valid`, `extended_key_usage_missing` or
     ///   `chain_invalid`, with OpenSSL's verify error string, the failing certificate and the time checked.
     public func validate(_ leaf: Certificate, extraIntermediates: [Certificate] = [], at time: Date,
@@ -82,10 +83,20 @@ public struct ChainValidator: Sendable {
             throw verificationError(context, leaf: leaf, time: time)
         }
         let chain = try collectChain(context, known: [leaf] + candidates + roots)
-        if let required = requiredExtendedKeyUsage, !leaf.extendedKeyUsageOIDs.contains(required) {
-            let present = leaf.extendedKeyUsageOIDs.isEmpty ? "none" : leaf.extendedKeyUsageOIDs.joined(separator: ", ")
-            throw CryptoError(.extendedKeyUsageMissing,
-                              "\(describe(leaf)) lacks the required extended key usage \(required) (has: \(present))")
+        if let required = requiredExtendedKeyUsage {
+            if !leaf.extendedKeyUsageOIDs.contains(required) {
+                let present = leaf.extendedKeyUsageOIDs.isEmpty ? "none" : leaf.extendedKeyUsageOIDs.joined(separator: ", ")
+                throw CryptoError(.extendedKeyUsageMissing,
+                                  "\(describe(leaf)) lacks the required extended key usage \(required) (has: \(present))")
+            }
+            // A CA that restricts its extended key usages must allow the required one (as Go's crypto/x509 does).
+            for certificate in chain.dropFirst() where !certificate.extendedKeyUsageOIDs.isEmpty {
+                let usages = certificate.extendedKeyUsageOIDs
+                if !usages.contains(required) && !usages.contains(anyExtendedKeyUsage) {
+                    throw CryptoError(.extendedKeyUsageMissing,
+                                      "issuing \(describe(certificate)) restricts extended key usage to \(usages.joined(separator: ", ")), which excludes \(required)")
+                }
+            }
         }
         return chain
     }
@@ -160,6 +171,9 @@ private let inclusiveNotAfterCallback: @convention(c) (Int32, OpaquePointer?) ->
     X509_STORE_CTX_set_error(context, X509_V_OK)
     return 1
 }
+
+/// anyExtendedKeyUsage (RFC 5280 §4.2.1.12).
+let anyExtendedKeyUsage = "2.5.29.37.0"
 
 /// A short description of a certificate for error messages: its subject (or first SAN) and serial number.
 func describe(_ certificate: Certificate) -> String {

@@ -262,3 +262,21 @@ func garbageCertificatePEMIsRejected(pem: String, expected: String) {
         #expect(throws: CryptoError.self) { _ = try Certificate(der: bad) }
     }
 }
+
+@Test func issuingCAWhoseEKUExcludesTheRequiredUsageIsRejected() throws {
+    // The fixture TSA certificate (timeStamping) is issued by an intermediate restricted to codeSigning.
+    let chain = try generatedTSAChain()
+    let validator = ChainValidator(roots: [chain[2]], intermediates: [chain[1]])
+    let time = chain[0].notBefore.addingTimeInterval(60)
+    #expect(try validator.validate(chain[0], at: time).count == 3)
+    #expect {
+        _ = try validator.validate(chain[0], at: time, requiredExtendedKeyUsage: "1.3.6.1.5.5.7.3.8")
+    } throws: { error in
+        (error as? CryptoError)?.code == .extendedKeyUsageMissing && "\(error)".contains("Fixture Intermediate CA")
+    }
+    // Real chains: production Fulcio's intermediate lists codeSigning; the staging TSA chain has no CA EKU.
+    let tsa = try Fixtures.trustedRootChain("sigstore/rekor2-timestamp-with-embedded-cert.trusted_root.json",
+                                            authority: 0, kind: "timestampAuthorities")
+    #expect(try ChainValidator(roots: [tsa[1]]).validate(tsa[0], at: utc("2025-08-06T18:51:36Z"),
+                                                          requiredExtendedKeyUsage: "1.3.6.1.5.5.7.3.8").count == 2)
+}
