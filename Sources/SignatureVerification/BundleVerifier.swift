@@ -22,8 +22,14 @@ public final class BundleVerifier: Sendable {
 
     struct PreparedCA: Sendable {
         let instance: CertificateAuthorityInstance
+        /// The CA's certificates as in the trusted root (intermediates…, anchor).
+        let certificates: [Certificate]
+        /// Full validation: leaf → intermediates → anchor.
         let validator: ChainValidator
-        let anchor: Certificate
+        /// Fast path: the issuing certificate (first of the chain) as the trust anchor, used only when the rest of the
+        /// CA's chain was validated once, here. Per bundle this costs one signature check (leaf by its issuer);
+        /// the times of the certificates above the issuer are checked per verified time without crypto.
+        let issuingValidator: ChainValidator?
     }
 
     struct PreparedTSA: Sendable {
@@ -62,10 +68,19 @@ public final class BundleVerifier: Sendable {
         certificateAuthorities = try trustedRoot.certificateAuthorities.map { instance in
             do {
                 let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
-                guard let anchor = certificates.last else { throw rootError("certificate authority \(instance.uri) has no certificate") }
-                return PreparedCA(instance: instance,
-                                  validator: ChainValidator(roots: [anchor], intermediates: Array(certificates.dropLast())),
-                                  anchor: anchor)
+                guard let anchor = certificates.last, let issuing = certificates.first else {
+                    throw rootError("certificate authority \(instance.uri) has no certificate")
+                }
+                let validator = ChainValidator(roots: [anchor], intermediates: Array(certificates.dropLast()))
+                var issuingValidator: ChainValidator? = nil
+                if certificates.count == 1 {
+                    issuingValidator = validator
+                } else if (try? validator.validate(issuing, at: issuing.notBefore)) != nil {
+                    // The intermediate → root part verified once; leaves then need only their own signature checked.
+                    issuingValidator = ChainValidator(roots: [issuing])
+                }
+                return PreparedCA(instance: instance, certificates: certificates, validator: validator,
+                                  issuingValidator: issuingValidator)
             } catch let error as SignatureVerificationError {
                 throw error
             } catch {
@@ -318,7 +333,13 @@ struct VerificationRun {
                     continue
                 }
                 do {
-                    let chain = try ca.validator.validate(leaf, at: time, requiredExtendedKeyUsage: codeSigningEKU)
+                    let chain: [Certificate]
+                    if let fast = ca.issuingValidator, ca.certificates.allSatisfy({ $0.notBefore <= time && time <= $0.notAfter }),
+                       let validated = try? fast.validate(leaf, at: time, requiredExtendedKeyUsage: codeSigningEKU) {
+                        chain = validated
+                    } else {
+                        chain = try ca.validator.validate(leaf, at: time, requiredExtendedKeyUsage: codeSigningEKU)
+                    }
                     if chain.count > 1 { issuer = chain[1] }
                     chained = true
                     pass("certificate.chain", "certificate chains to \(ca.instance.commonName.isEmpty ? ca.instance.uri : ca.instance.commonName) at \(verified.source.rawValue) time \(formatRFC3339(time))")

@@ -237,24 +237,21 @@ public struct SigstoreBundle: Sendable {
         }
 
         // Transparency-log entries.
-        let shapes = material.tlogEntryShapes ?? []
-        guard shapes.count <= SigstoreBundle.maximumTlogEntries else {
+        guard material.tlogEntryCount <= SigstoreBundle.maximumTlogEntries else {
             throw bundleError("bundle.tlog_entries",
-                              "bundle has \(shapes.count) transparency-log entries, more than the \(SigstoreBundle.maximumTlogEntries) accepted")
+                              "bundle has \(material.tlogEntryCount) transparency-log entries, more than the \(SigstoreBundle.maximumTlogEntries) accepted")
         }
+        let entries = material.tlogEntries ?? []
         var seen = Set<String>()
-        tlogEntryShapes = try shapes.enumerated().map { index, wireEntry in
-            let shape = try wireEntry.validated(field: "tlogEntries[\(index)]", version: version)
+        tlogEntryShapes = try entries.enumerated().map { index, entry in
+            let shape = try TlogEntryShape(entry, field: "tlogEntries[\(index)]", version: version)
             let key = hexEncode(shape.logID) + "/" + String(shape.logIndex)
             guard seen.insert(key).inserted else {
                 throw bundleError("bundle.tlog_entries", "tlogEntries[\(index)] repeats log \(hexEncode(shape.logID.prefix(4)))… index \(shape.logIndex)")
             }
             return shape
         }
-        tlogEntries = material.tlogEntries ?? []
-        guard tlogEntries.count == tlogEntryShapes.count else {
-            throw bundleError("bundle.tlog_entries", "transparency-log entries could not be parsed consistently")
-        }
+        tlogEntries = entries
 
         // RFC 3161 timestamps.
         let timestamps = material.timestampVerificationData?.rfc3161Timestamps ?? []
@@ -295,23 +292,6 @@ private func decodeBytes(_ text: String?, field: String, allowEmpty: Bool = fals
     return bytes
 }
 
-/// A protojson int64: a JSON string of decimal digits or a JSON integer.
-struct ProtoInt64: Decodable {
-    let value: Int64
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let text = try? container.decode(String.self) {
-            guard let parsed = Int64(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an int64")
-            }
-            value = parsed
-        } else {
-            value = try container.decode(Int64.self)
-        }
-    }
-}
-
 private struct WireBundle: Decodable {
     struct Material: Decodable {
         struct Key: Decodable { var hint: String? }
@@ -324,7 +304,7 @@ private struct WireBundle: Decodable {
         var publicKey: Key?
         var x509CertificateChain: Chain?
         var certificate: Raw?
-        var tlogEntryShapes: [WireEntry]?
+        var tlogEntryCount = 0
         var tlogEntries: [TransparencyLogEntry]?
         var timestampVerificationData: TimestampData?
 
@@ -338,9 +318,10 @@ private struct WireBundle: Decodable {
             x509CertificateChain = try container.decodeIfPresent(Chain.self, forKey: .x509CertificateChain)
             certificate = try container.decodeIfPresent(Raw.self, forKey: .certificate)
             timestampVerificationData = try container.decodeIfPresent(TimestampData.self, forKey: .timestampVerificationData)
-            // Limit before the detailed decode, so a hostile bundle cannot make us parse thousands of entries.
-            tlogEntryShapes = try container.decodeIfPresent([WireEntry].self, forKey: .tlogEntries)
-            if let shapes = tlogEntryShapes, shapes.count <= SigstoreBundle.maximumTlogEntries {
+            // Count before the detailed decode, so a hostile bundle cannot make us parse thousands of entries.
+            let count = try container.decodeIfPresent([SkippedElement].self, forKey: .tlogEntries)?.count ?? 0
+            tlogEntryCount = count
+            if count > 0 && count <= SigstoreBundle.maximumTlogEntries {
                 do {
                     tlogEntries = try container.decodeIfPresent([TransparencyLogEntry].self, forKey: .tlogEntries)
                 } catch let error as TransparencyLogError {
@@ -372,62 +353,37 @@ private struct WireBundle: Decodable {
     var dsseEnvelope: Envelope?
 }
 
-private struct WireEntry: Decodable {
-    struct KeyID: Decodable { var keyId: String? }
-    struct KindVersion: Decodable {
-        var kind: String?
-        var version: String?
-    }
-    struct Promise: Decodable { var signedEntryTimestamp: String? }
-    struct Proof: Decodable {
-        struct Checkpoint: Decodable { var envelope: String? }
-        var logIndex: ProtoInt64?
-        var rootHash: String?
-        var treeSize: ProtoInt64?
-        var hashes: [String]?
-        var checkpoint: Checkpoint?
-    }
-    var logIndex: ProtoInt64?
-    var logId: KeyID?
-    var kindVersion: KindVersion?
-    var integratedTime: ProtoInt64?
-    var inclusionPromise: Promise?
-    var inclusionProof: Proof?
-    var canonicalizedBody: String?
+/// Decodes any JSON value and keeps nothing (used to count array elements cheaply).
+private struct SkippedElement: Decodable {
+    init(from decoder: Decoder) throws {}
+}
 
-    func validated(field: String, version: SigstoreBundle.Version) throws -> SigstoreBundle.TlogEntryShape {
+extension SigstoreBundle.TlogEntryShape {
+    /// Applies the bundle-level rules to a decoded entry: non-negative indexes and times, a log id, kind/version,
+    /// a body, a promise in v0.1, a proof in v0.2+, a checkpoint with every proof.
+    init(_ entry: TransparencyLogEntry, field: String, version: SigstoreBundle.Version) throws {
         func fail(_ message: String) -> SignatureVerificationError { bundleError("bundle.tlog_entries", "\(field): \(message)") }
-        guard let index = logIndex?.value else { throw fail("logIndex is missing") }
-        guard index >= 0 else { throw fail("logIndex \(index) is negative") }
-        guard let idText = logId?.keyId, let logID = protoBase64Decode(idText), !logID.isEmpty else {
-            throw fail("logId.keyId is missing or not base64")
-        }
-        guard let kind = kindVersion?.kind, let kindVersionText = kindVersion?.version else {
-            throw fail("kindVersion is missing")
-        }
-        let integrated = integratedTime?.value ?? 0
+        guard entry.logIndex >= 0 else { throw fail("logIndex \(entry.logIndex) is negative") }
+        guard !entry.logID.isEmpty else { throw fail("logId.keyId is missing") }
+        guard !entry.kindVersion.kind.isEmpty, !entry.kindVersion.version.isEmpty else { throw fail("kindVersion is missing") }
+        let integrated = entry.integratedTime ?? 0
         guard integrated >= 0 else { throw fail("integratedTime \(integrated) is negative") }
-        guard let bodyText = canonicalizedBody, let body = protoBase64Decode(bodyText), !body.isEmpty else {
-            throw fail("canonicalizedBody is missing or not base64")
-        }
-        let hasPromise = inclusionPromise?.signedEntryTimestamp.map { !$0.isEmpty } ?? false
-        let hasProof = inclusionProof != nil
-        let hasCheckpoint = inclusionProof?.checkpoint?.envelope.map { !$0.isEmpty } ?? false
+        guard !entry.canonicalizedBody.isEmpty else { throw fail("canonicalizedBody is missing") }
+        let hasPromise = !(entry.inclusionPromise?.isEmpty ?? true)
+        let hasCheckpoint = !(entry.inclusionProof?.checkpoint?.isEmpty ?? true)
         if version == .v0_1 && !hasPromise {
             throw fail("a v0.1 bundle needs an inclusion promise (signed entry timestamp) in every entry")
         }
-        if version >= .v0_2 && !hasProof {
+        if version >= .v0_2 && entry.inclusionProof == nil {
             throw fail("a v\(version.rawValue) bundle needs an inclusion proof in every entry")
         }
-        if let proof = inclusionProof {
-            guard let proofIndex = proof.logIndex?.value, proofIndex >= 0 else { throw fail("inclusionProof.logIndex is missing or negative") }
-            guard let size = proof.treeSize?.value, size > proofIndex else {
-                throw fail("inclusionProof.treeSize is missing or not larger than its logIndex")
-            }
+        if let proof = entry.inclusionProof {
+            guard proof.logIndex >= 0 else { throw fail("inclusionProof.logIndex is negative") }
+            guard proof.treeSize > proof.logIndex else { throw fail("inclusionProof.treeSize is not larger than its logIndex") }
             guard hasCheckpoint else { throw fail("inclusionProof has no checkpoint; a signed checkpoint is required") }
         }
-        return SigstoreBundle.TlogEntryShape(logIndex: index, logID: logID, kind: kind, version: kindVersionText,
-                                     integratedTime: integrated, hasInclusionPromise: hasPromise, hasInclusionProof: hasProof,
-                                     hasCheckpoint: hasCheckpoint, canonicalizedBody: body)
+        self.init(logIndex: entry.logIndex, logID: entry.logID, kind: entry.kindVersion.kind, version: entry.kindVersion.version,
+                  integratedTime: integrated, hasInclusionPromise: hasPromise, hasInclusionProof: entry.inclusionProof != nil,
+                  hasCheckpoint: hasCheckpoint, canonicalizedBody: entry.canonicalizedBody)
     }
 }

@@ -36,6 +36,8 @@ func benchBundles(_ arguments: [String]) async throws {
             return
         }
     }
+    // The same with a different leaf certificate DER each time is not possible with one real bundle; instead the
+    // parse of the leaf (which the verifier caches by DER) is timed as a stage below and added for a fresh-leaf figure.
     // Parsing alone.
     let parseRate = measure(minimumSeconds: 1) { _ = try? SigstoreBundle(json: bundleJSON) }
 
@@ -76,8 +78,36 @@ func benchBundles(_ arguments: [String]) async throws {
         throw SignatureVerificationError(.signatureInvalid, check: "bench", "\(failures) verifications failed during the benchmark")
     }
 
+    // Where the time goes: each stage alone, with the same inputs.
+    let caCertificates = try production.certificateAuthorities.last?.certificatesDER.map { try Certificate(der: $0) } ?? []
+    let issuingValidator = ChainValidator(roots: [intermediate])
+    let fullValidator = ChainValidator(roots: caCertificates.suffix(1), intermediates: Array(caCertificates.dropLast()))
+    let signingTime = first.verifiedTimes.first?.time ?? leaf.notBefore
+    let logs = try production.transparencyLogs.map {
+        TransparencyLogKey(logID: $0.logID, key: try PublicKey(derSPKI: $0.publicKeyDER), baseURL: $0.baseURL,
+                           validFrom: $0.validFor.start, validUntil: $0.validFor.end)
+    }
+    let ctLogs = try production.ctLogs.map { CTLogKey(logID: $0.logID, key: try PublicKey(derSPKI: $0.publicKeyDER)) }
+    let stages: [(String, () -> Void)] = [
+        ("leaf chain, issuing CA as anchor", { _ = try? issuingValidator.validate(leaf, at: signingTime, requiredExtendedKeyUsage: "1.3.6.1.5.5.7.3.3") }),
+        ("leaf chain, full (intermediate + root)", { _ = try? fullValidator.validate(leaf, at: signingTime) }),
+        ("embedded SCT", { _ = try? verifyEmbeddedSCTs(leaf: leaf, issuer: intermediate, logs: ctLogs) }),
+        ("tlog entry (SET + proof + checkpoint)", { _ = try? TransparencyLogVerifier.verify(entry, logs: logs, requireInclusionProof: true) }),
+        ("artifact signature (prehashed)", { _ = leaf.publicKey.isValidSignature(message.signature, forDigest: artifactDigest, hash: .sha256) }),
+        ("certificate parse", { _ = try? Certificate(der: leafDER) }),
+        ("certificate identity", { _ = try? CertificateIdentity(certificate: leaf) }),
+    ]
+    for (name, body) in stages {
+        let rate = measure(minimumSeconds: 0.5, body)
+        print(String(format: "  stage %-40@ %8.1f µs", name as NSString, 1e6 / rate))
+    }
+
     print(String(format: "bundles verified (parse + verify, 1 core): %8.0f /s  (%.1f µs each)", bundleRate, 1e6 / bundleRate))
     print(String(format: "  of which parsing alone:                  %8.0f /s  (%.1f µs each)", parseRate, 1e6 / parseRate))
+    let leafParse = 1 / measure(minimumSeconds: 0.5) { _ = try? Certificate(der: leafDER) }
+    let freshRate = 1 / (1 / bundleRate + leafParse)
+    print(String(format: "bundles with a new leaf each time (+ leaf parse, est.): %6.0f /s  (%.1f%% of the OpenSSL limit)",
+                 freshRate, 100 * freshRate / opensslRate))
     print(String(format: "OpenSSL limit (1 P-384 + 4 P-256 verify):  %8.0f /s  (%.1f µs each)", opensslRate, 1e6 / opensslRate))
     print(String(format: "ratio (bundles / OpenSSL limit):           %8.1f%%  (goal ≥ 90%%)", 100 * bundleRate / opensslRate))
     print(String(format: "Merkle inclusion proofs (%d hashes):       %8.0f /s", proof.hashes.count, merkleRate))
