@@ -123,9 +123,9 @@ struct VerifyBundleCommand: AsyncParsableCommand {
         }
         if let entry = result.logEntries.first {
             report.tlogIndex = entry.logIndex
-            report.integratedTime = entry.integratedTime.map(ContractJSON.timestamp)
+            report.integratedTime = entry.integratedTime.map(RFC3339.format)
         }
-        let timestamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { ContractJSON.timestamp($0.time) }
+        let timestamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { RFC3339.format($0.time) }
         if !timestamps.isEmpty { report.timestamps = timestamps }
         report.predicateType = result.statement?.predicateType
     }
