@@ -77,7 +77,7 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             }
             let policy = try makePolicy()
             let root = try loadTrustedRoot()
-            let verifier = try BundleVerifier(trustedRoot: root)
+            let verifier = BundleVerifier(trustedRoot: root)
             let parsed = try SigstoreBundle(contentsOfFile: bundle)
             let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: policy)
             report.verified = true
