@@ -89,8 +89,10 @@ public struct PublicKey: Sendable, Hashable {
         self.box = box
     }
 
-    /// Parses a PKCS#1 RSAPublicKey (DER) and re-encodes it as SPKI.
-    init(pkcs1RSA der: [UInt8]) throws {
+    /// Parses a DER PKCS#1 RSAPublicKey (as in "RSA PUBLIC KEY" PEM, or trusted-root keys with `PKCS1_` key
+    /// details); `spkiDER` is its SubjectPublicKeyInfo re-encoding.
+    /// - Throws: `CryptoError` `invalid_key` if malformed, with trailing bytes, or outside 2048–8192 bits.
+    public init(pkcs1RSA der: [UInt8]) throws {
         let pkey: OpaquePointer = try der.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, buffer.count > 0 else {
                 throw CryptoError(.invalidKey, "RSA public key DER is empty")

@@ -136,10 +136,21 @@ final class DocumentWalker {
             let pairs = try effectivePairs(m, depth: depth)
             let savedObject = context.object
             var isObject = false
-            if let kind = scalarString(value(pairs, "kind")), scalarString(value(pairs, "apiVersion")) != nil {
+            // One pass for the keys that make this mapping a Kubernetes object.
+            var kindNode: Node? = nil, hasAPIVersion = false, metadata: Node? = nil
+            for (k, v) in pairs {
+                guard case .scalar(let ks) = k else { continue }
+                switch ks.string {
+                case "kind": kindNode = v
+                case "apiVersion": hasAPIVersion = true
+                case "metadata": metadata = v
+                default: break
+                }
+            }
+            if hasAPIVersion, let kind = scalarString(kindNode) {
                 isObject = true
                 var name = ""
-                if let meta = value(pairs, "metadata"), case .mapping(let mm) = meta {
+                if let metadata, case .mapping(let mm) = metadata {
                     name = scalarString(mm.first(where: { $0.key.scalar?.string == "name" })?.value) ?? ""
                 }
                 context.object = "\(kind)/\(name)"

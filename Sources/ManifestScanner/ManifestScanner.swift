@@ -58,7 +58,8 @@ public struct ManifestScanner: Sendable {
     /// File name endings the scanner reads inside folders and archives.
     public static let scannedExtensions = [".yaml", ".yml", ".json", ".tgz", ".tar.gz"]
 
-    /// Scans files, folders (recursively, symbolic links inside folders not followed), chart archives, and `-`
+    /// Scans files, folders (recursively; inside folders, links to files are read and links to folders are not
+    /// followed), chart archives, and `-`
     /// (standard input, read through `readStandardInput`).
     ///
     /// - Throws: ``ScanError`` `path_not_found` when a path does not exist (nothing is scanned then).
@@ -149,7 +150,7 @@ public struct ManifestScanner: Sendable {
         return shared.tally()
     }
 
-    /// Regular files with a scanned extension, sorted; symbolic links and `.git` are not followed.
+    /// Files with a scanned extension, sorted; links to folders and `.git` are not followed.
     private func listFolder(_ root: String) -> [WorkItem] {
         var files: [String] = []
         var errors: [WorkItem] = []
@@ -164,10 +165,15 @@ public struct ManifestScanner: Sendable {
                 let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
                 guard let attrs = try? fm.attributesOfItem(atPath: full), let type = attrs[.type] as? FileAttributeType
                 else { continue }
+                let scanned = ManifestScanner.scannedExtensions.contains(where: { name.hasSuffix($0) })
                 if type == .typeDirectory {
                     stack.append(full)
-                } else if type == .typeRegular, ManifestScanner.scannedExtensions.contains(where: { name.hasSuffix($0) }) {
+                } else if type == .typeRegular, scanned {
                     files.append(full)
+                } else if type == .typeSymbolicLink, scanned {
+                    // A link to a file is read (it cannot loop); links to folders are not followed.
+                    var isDir: ObjCBool = false
+                    if fm.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { files.append(full) }
                 }
             }
         }
@@ -426,7 +432,7 @@ final class ScanRun {
         var visited = 0
         var document = 0
         do {
-            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default)
+            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
             while let root = try parser.nextRoot() {
                 var context = WalkContext(file: name)
                 context.document = document
@@ -442,7 +448,7 @@ final class ScanRun {
                 if isChart {
                     try walker.walkChartMetadata(root) { nested in
                         if YAMLSafety.aliasInKeyLine(nested) != nil { return nil }
-                        return try Parser(yaml: nested, resolver: .basic, constructor: .default).nextRoot()
+                        return try Parser(yaml: nested, resolver: .basic, constructor: .default, encoding: .utf8).nextRoot()
                     }
                     if let app = walker.context.chartAppVersion {
                         appVersions[parentPath(name)] = app

@@ -170,7 +170,7 @@ public final class ScanReportWriter {
 
     private func sarifHeader() -> String {
         var out = "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{"
-        out += "\"tool\":{\"driver\":{\"name\":\"verify-image\",\"informationUri\":\"https://github.com/image-verifier/image-verifier\""
+        out += "\"tool\":{\"driver\":{\"name\":\"verify-image\""
         out += ",\"rules\":["
         out += Self.rules.map { status, id, text in
             "{\"id\":\(jsonString(id)),\"name\":\(jsonString(id)),\"shortDescription\":{\"text\":\(jsonString(text))}"

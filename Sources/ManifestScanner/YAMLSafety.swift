@@ -11,7 +11,12 @@ enum YAMLSafety {
     /// followed by `:` (an implicit key), or when it uses an explicit key (`? `) or a flow collection as a key
     /// (`]:` / `}:`). Conservative: comments and quoted text can trigger it, never hide one.
     static func aliasInKeyLine(_ text: String) -> Int? {
-        let u = Array(text.utf8)
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { aliasInKeyLine(bytes: $0) } ?? nil
+    }
+
+    private static func aliasInKeyLine(bytes u: UnsafeBufferPointer<UInt8>) -> Int? {
         // No anchor, no alias can resolve (an undefined alias is a parse error).
         guard u.contains(UInt8(ascii: "&")), u.contains(UInt8(ascii: "*")) else { return nil }
         var line = 1

@@ -60,6 +60,12 @@ struct DigestCommandTests {
         #expect(result.err.split(separator: "\n").count == 1)
     }
 
+    @Test func noFileIsUsageError() throws {
+        let result = try Self.run(["digest"])
+        #expect(result.status == 64)
+        #expect(result.err.contains("<files>"))
+    }
+
     @Test func unknownAlgorithmIsUsageError() throws {
         let result = try Self.run(["digest", "--algorithm", "md5", Self.whl])
         #expect(result.status == 64)

@@ -20,9 +20,13 @@ struct ScanCLITests {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[candidates.count - 1]
     }
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws
+        -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = binary
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot
         let out = Pipe(), err = Pipe(), input = Pipe()
@@ -122,5 +126,15 @@ struct ScanCLITests {
         let codes = Set(findings.compactMap { $0["errorCode"] as? String })
         #expect(codes == ["yaml_node_limit", "yaml_alias_in_key", "yaml_depth_limit", "decompression_limit",
                           "tar_unsafe_path", "tar_link"])
+    }
+
+    @Test func yamsEnvironmentCannotCorruptTheOutput() throws {
+        // Yams prints a line to stdout when YAMS_DEFAULT_ENCODING is set and no encoding is passed; the scanner
+        // always passes UTF-8, so the JSON stays valid.
+        let r = try Self.run(["scan", "--output", "json", "testdata/scan/pinned"],
+                             environment: ["YAMS_DEFAULT_ENCODING": "utf16"])
+        #expect(r.status == 0)
+        #expect(r.out.hasPrefix("{\"schemaVersion\":1,"))
+        #expect((try? JSONSerialization.jsonObject(with: Data(r.out.utf8))) != nil)
     }
 }

@@ -121,8 +121,12 @@ func realSigstoreKeysParse(file: String, kind: PublicKey.Kind, keyID: String?) t
         #expect(fromDER == fromPEM)
         #expect(fromDER.spkiDER == (try Fixtures.data("generated/\(name).pub.der")))
     }
-    // PKCS#1 RSA PUBLIC KEY is re-encoded to the same SPKI.
+    // PKCS#1 RSA PUBLIC KEY is re-encoded to the same SPKI, from PEM or from DER.
     #expect(try generatedKey("rsa2048.pkcs1.pub.pem").spkiDER == (try Fixtures.data("generated/rsa2048.pub.der")))
+    let pkcs1 = try PEMBlock.parseAll(Fixtures.text("generated/rsa2048.pkcs1.pub.pem"), errorCode: .invalidKey)[0].der
+    #expect(try PublicKey(pkcs1RSA: pkcs1).spkiDER == (try Fixtures.data("generated/rsa2048.pub.der")))
+    #expect(throws: CryptoError.self) { _ = try PublicKey(pkcs1RSA: Fixtures.data("generated/rsa2048.pub.der")) }
+    #expect(throws: CryptoError.self) { _ = try PublicKey(pkcs1RSA: pkcs1 + [0]) }
 }
 
 /// Bad key inputs and a word the error message must contain.

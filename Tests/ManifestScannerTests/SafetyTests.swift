@@ -163,3 +163,16 @@ func negativeFixtureIsRefused(_ c: NegativeCase) throws {
     tar += [UInt8](repeating: 0, count: 1024)
     #expect(throws: ScanError.self) { try TarReader.read(Data(tar), maxEntries: 10) { _ in true } }
 }
+
+@Test func folderLinksAreNotFollowedFileLinksAreRead() throws {
+    let fm = FileManager.default
+    let dir = fm.temporaryDirectory.appendingPathComponent("scan-links-\(UUID().uuidString)")
+    try fm.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+    defer { try? fm.removeItem(at: dir) }
+    try Data("image: nginx:1.25\n".utf8).write(to: dir.appendingPathComponent("sub/real.yaml"))
+    try fm.createSymbolicLink(atPath: dir.appendingPathComponent("sub/loop").path, withDestinationPath: dir.path)
+    try fm.createSymbolicLink(atPath: dir.appendingPathComponent("linked.yaml").path,
+                              withDestinationPath: dir.appendingPathComponent("sub/real.yaml").path)
+    let report = try ManifestScanner().scan(paths: [dir.path])
+    #expect(report.findings.map { lastPathComponent($0.file) } == ["linked.yaml", "real.yaml"], "no loop through sub/loop")
+}
