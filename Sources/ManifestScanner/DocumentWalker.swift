@@ -269,20 +269,18 @@ final class DocumentWalker {
         }
     }
 
-    /// A map with `repository`/`registry`/`tag`/`digest`/`sha` scalars, or `image` next to `registry`/`tag`.
+    /// A map with `repository`/`registry`/`digest`/`sha`/`tag` scalars: `{repository, tag}`, Bitnami's
+    /// `{registry, repository, tag, digest}`, ingress-nginx's `{registry, image, tag, digest}`, `{name, tag}`.
+    /// A map with only `image` or `name` is not enough (it may be anything).
     private func isImageMap(_ pairs: Node.Mapping) -> Bool {
-        var hasImage = false, hasOther = false
         for (k, v) in pairs {
-            guard let key = k.scalar?.string, case .scalar = v else { continue }
+            guard case .scalar = v, let key = k.scalar?.string else { continue }
             switch key {
-            case "repository", "registry", "digest", "sha": return true
-            case "tag": hasOther = true
-            case "image", "name": hasImage = true
-            default: break
+            case "repository", "registry", "digest", "sha", "tag": return true
+            default: continue
             }
         }
-        _ = hasImage
-        return hasOther
+        return false
     }
 
     private func emitImageMap(_ pairs: Node.Mapping, keyNode: Node) throws {
