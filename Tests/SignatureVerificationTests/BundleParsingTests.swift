@@ -367,3 +367,18 @@ import Testing
         #expect(Artifact.parseDigest("sha256:z0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf") == nil)
     }
 }
+
+@Suite struct BundleTimeFormatTests {
+    @Test(arguments: [0.0, 1610452407, 1672531199.999, 951782400, 4102444800])
+    func roundTrip(_ seconds: Double) throws {
+        let date = Date(timeIntervalSince1970: seconds)
+        let text = RFC3339.format(date)
+        let parsed = try #require(RFC3339.parse(text))
+        #expect(parsed.timeIntervalSince1970 == seconds.rounded(.down))
+    }
+
+    @Test func formatsLikeISO8601() {
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1610452407)) == "2021-01-12T11:53:27Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 951782400)) == "2000-02-29T00:00:00Z")
+    }
+}
