@@ -401,8 +401,16 @@ struct VerificationRun {
 
     mutating func verifyCertificate(_ leaf: Certificate) throws {
         var issuer: Certificate? = nil
+        // Signatures do not depend on time: once the leaf chained to a CA, another verified time only needs the
+        // validity periods (leaf, chain, CA's validFor) checked at that time — no second signature verification.
+        var established: (ca: PreparedCAReference, chain: [Certificate])? = nil
         for verified in verifiedTimes {
             let time = verified.time
+            if let (ca, chain) = established, ca.instance.validFor.contains(time),
+               (chain + ca.certificates).allSatisfy({ $0.notBefore <= time && time <= $0.notAfter }) {
+                pass("certificate.chain", "certificate chain (verified above) is valid at \(verified.source.rawValue) time \(formatRFC3339(time))")
+                continue
+            }
             var failures = [String]()
             var chained = false
             for (caIndex, instance) in verifier.trustedRoot.certificateAuthorities.enumerated() {
@@ -420,6 +428,7 @@ struct VerificationRun {
                         chain = try ca.validator.validate(leaf, at: time, requiredExtendedKeyUsage: codeSigningEKU)
                     }
                     if chain.count > 1 { issuer = chain[1] }
+                    if established == nil { established = (PreparedCAReference(ca), chain) }
                     chained = true
                     pass("certificate.chain", "certificate chains to \(ca.instance.commonName.isEmpty ? ca.instance.uri : ca.instance.commonName) at \(verified.source.rawValue) time \(formatRFC3339(time))")
                     break
@@ -564,6 +573,16 @@ struct VerificationRun {
             pass("artifact", "artifact \(algorithm.rawValue):\(hexEncode(digest)) is a subject of the in-toto statement (\(statement.predicateType))")
             return statement
         }
+    }
+}
+
+/// The parts of a prepared CA a later time check needs.
+struct PreparedCAReference {
+    let instance: CertificateAuthorityInstance
+    let certificates: [Certificate]
+    init(_ ca: BundleVerifier.PreparedCA) {
+        instance = ca.instance
+        certificates = ca.certificates
     }
 }
 
