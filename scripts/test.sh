@@ -21,6 +21,7 @@ fi
 registries=$(mktemp -d "${TMPDIR:-/tmp}/iv-registries.XXXXXX")
 cleanup() { kill "${registries_pid:-0}" 2>/dev/null || true; scripts/registries.sh stop "$registries" >/dev/null 2>&1 || true; rm -rf "$registries"; }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 scripts/registries.sh start "$registries" > "$registries/start.log" 2>&1 &
 registries_pid=$!
 

@@ -22,7 +22,8 @@ public struct ImageVerifier: Sendable {
     /// How many images are verified at once.
     public let maximumConcurrency: Int
     let cosign: CosignVerifier
-    let bundles: BundleVerifier
+    /// Built on first use: most images carry no Sigstore bundle, and parsing a trusted root costs milliseconds.
+    let bundles: LazyBundleVerifier
 
     /// Prepares a verifier: parses the trusted material once.
     public init(source: any ContentSource, policy: ImagePolicy, maximumConcurrency: Int = 8) throws {
@@ -30,7 +31,7 @@ public struct ImageVerifier: Sendable {
         self.policy = policy
         self.maximumConcurrency = max(1, maximumConcurrency)
         self.cosign = try CosignVerifier(policy: policy.cosign, trustedRoot: policy.trustedRoot)
-        self.bundles = try BundleVerifier(trustedRoot: policy.trustedRoot ?? TrustedRoot.production())
+        self.bundles = LazyBundleVerifier(trustedRoot: policy.trustedRoot)
     }
 
     /// Verifies every reference and combines the verdicts. `time` is the time certificates are checked at when no
@@ -201,7 +202,7 @@ public struct ImageVerifier: Sendable {
             return report
         }
         do {
-            let result = try bundles.verify(bundle: bundle, artifact: .digest(algorithm, value), policy: verification,
+            let result = try bundles.verifier().verify(bundle: bundle, artifact: .digest(algorithm, value), policy: verification,
                                             currentTime: policy.cosign.requireTransparencyLog ? nil : time)
             if let wanted = policy.cosign.predicateType, result.statement?.predicateType != wanted {
                 report.checks.append(.failed("predicate-type", .predicateTypeMismatch,
@@ -269,5 +270,24 @@ public struct ImageVerifier: Sendable {
         case .ioError: return .registryError
         default: return error.category == .indeterminate ? .registryError : .manifestInvalid
         }
+    }
+}
+
+/// A `BundleVerifier` made once, when first needed (thread-safe).
+final class LazyBundleVerifier: @unchecked Sendable {
+    private let trustedRoot: TrustedRoot?
+    private let lock = NSLock()
+    private var made: Result<BundleVerifier, any Error>?
+
+    init(trustedRoot: TrustedRoot?) { self.trustedRoot = trustedRoot }
+
+    /// The verifier for the policy's trusted root, or the production root when the policy has none.
+    func verifier() throws -> BundleVerifier {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return try made.get() }
+        let result = Result { try BundleVerifier(trustedRoot: trustedRoot ?? TrustedRoot.production()) }
+        made = result
+        return try result.get()
     }
 }

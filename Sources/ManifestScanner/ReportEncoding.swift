@@ -127,7 +127,7 @@ public final class ScanReportWriter {
         out += "\(t.findings) image finding\(t.findings == 1 ? "" : "s") in \(t.files) file\(t.files == 1 ? "" : "s")"
         out += parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")
         out += "\n"
-        out += failing == 0 ? "PASS: every image is pinned by digest\n"
+        out += failing == 0 ? (t.findings == 0 ? "PASS: no image references found\n" : "PASS: every image is pinned by digest\n")
             : "FAIL: \(failing) finding\(failing == 1 ? "" : "s") not pinned (fail-on: \(failOn.map(\.rawValue).sorted().joined(separator: ",")))\n"
         return out
     }

@@ -9,7 +9,7 @@ extension VerificationRun {
         var unknown = [String]()
         for (index, entry) in bundle.tlogEntries.enumerated() {
             let shape = bundle.tlogEntryShapes[index]
-            guard let log = verifier.logs.first(where: { $0.instance.logID == shape.logID }) else {
+            guard let log = verifier.logs(id: shape.logID).first else {
                 unknown.append(hexEncode(shape.logID.prefix(8)))
                 notes.append("tlogEntries[\(index)] is from log \(hexEncode(shape.logID.prefix(8)))…, which the trusted root does not list; ignored")
                 continue

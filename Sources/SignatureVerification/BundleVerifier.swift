@@ -3,8 +3,10 @@ import Foundation
 
 /// Verifies Sigstore bundles offline against one trusted root.
 ///
-/// Build it once per trusted root and reuse it (it is immutable and `Sendable`): the trusted root's keys and
-/// certificates are parsed once, here. `verify` never reads the clock: every time it checks against comes from
+/// Build it once per trusted root and reuse it (it is immutable from the outside and `Sendable`): each key and
+/// certificate of the trusted root is parsed once, the first time a bundle needs it (or all at once with
+/// `prepareAll()`), and each CA's intermediate → root link is validated once, so that a bundle then costs one
+/// signature check for its leaf certificate. `verify` never reads the clock: every time it checks against comes from
 /// verified evidence in the bundle (a Rekor integrated time whose SET verified, an RFC 3161 timestamp) or, only when
 /// the policy allows it, from the caller.
 ///
@@ -27,8 +29,8 @@ public final class BundleVerifier: Sendable {
         /// Full validation: leaf → intermediates → anchor.
         let validator: ChainValidator
         /// Fast path: the issuing certificate (first of the chain) as the trust anchor, used only when the rest of the
-        /// CA's chain was validated once, here. Per bundle this costs one signature check (leaf by its issuer);
-        /// the times of the certificates above the issuer are checked per verified time without crypto.
+        /// CA's chain was validated once, at preparation. Per bundle this costs one signature check (leaf by its
+        /// issuer); the times of the certificates above the issuer are checked per verified time without crypto.
         let issuingValidator: ChainValidator?
     }
 
@@ -39,38 +41,75 @@ public final class BundleVerifier: Sendable {
         let leaf: Certificate?
     }
 
-    let logs: [PreparedLog]
-    let certificateAuthorities: [PreparedCA]
-    let ctLogs: [CTLogKey]
-    let ctLogValidity: [[UInt8]: ValidityPeriod]
-    let timestampAuthorities: [PreparedTSA]
+    let material: PreparedMaterial
     let chainCache: ChainCache
-    /// Trusted-root entries this verifier could not use (unsupported key encodings), one sentence each.
-    public let notes: [String]
 
-    /// Prepares a verifier: parses every key and certificate of the trusted root once.
-    /// Throws `trusted_root_invalid` when a key or certificate of the root cannot be parsed.
-    public init(trustedRoot: TrustedRoot) throws {
+    /// Creates a verifier for a trusted root. Nothing is parsed yet; see `prepareAll()`.
+    public init(trustedRoot: TrustedRoot) {
         self.trustedRoot = trustedRoot
-        func rootError(_ message: String) -> SignatureVerificationError {
-            SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.material", message)
+        self.material = PreparedMaterial(trustedRoot)
+        self.chainCache = ChainCache()
+    }
+
+    /// Parses every key and certificate of the trusted root now (a long-lived verifier may want the cost up front and
+    /// problems reported at start-up). Throws `trusted_root_invalid` when a CA or TSA certificate cannot be parsed.
+    public func prepareAll() throws {
+        _ = logs(id: nil)
+        _ = ctLogs()
+        for index in trustedRoot.certificateAuthorities.indices { _ = try certificateAuthority(index) }
+        for index in trustedRoot.timestampAuthorities.indices { _ = try timestampAuthority(index) }
+    }
+
+    /// Trusted-root entries this verifier could not use (unsupported key encodings), one sentence each; complete after
+    /// `prepareAll()`.
+    public var notes: [String] { material.notes }
+
+    /// The prepared transparency logs with `id` (all when nil). A key this verifier cannot use is left out, with a
+    /// note: that only ever removes trust, never adds it.
+    func logs(id: [UInt8]?) -> [PreparedLog] {
+        var result = [PreparedLog]()
+        for (index, instance) in trustedRoot.transparencyLogs.enumerated() where id == nil || instance.logID == id {
+            if let log = material.value(&material.logs, index, {
+                do {
+                    return PreparedLog(instance: instance, key: try makeTransparencyLogKey(instance))
+                } catch {
+                    material.note("transparency log \(instance.baseURL) ignored: \(error)")
+                    return nil
+                }
+            }) { result.append(log) }
         }
-        var notes = [String]()
-        // A key this verifier cannot use is left out (with a note): that only ever removes trust, never adds it.
-        logs = trustedRoot.transparencyLogs.compactMap { instance in
-            do {
-                return PreparedLog(instance: instance, key: try makeTransparencyLogKey(instance))
-            } catch {
-                notes.append("transparency log \(instance.baseURL) ignored: \(error)")
-                return nil
-            }
+        return result
+    }
+
+    /// The CT log keys (all of them, or those with the given ids), parsed once each.
+    func ctLogs(ids: Set<[UInt8]>? = nil) -> [CTLogKey] {
+        var result = [CTLogKey]()
+        for (index, instance) in trustedRoot.ctLogs.enumerated() where ids?.contains(instance.logID) ?? true {
+            if let key = material.value(&material.ctLogs, index, {
+                do {
+                    return CTLogKey(logID: instance.logID, key: try parseTrustedKey(instance))
+                } catch {
+                    material.note("CT log \(instance.baseURL) ignored: \(error)")
+                    return nil
+                }
+            }) { result.append(key) }
         }
-        certificateAuthorities = try trustedRoot.certificateAuthorities.map { instance in
+        return result
+    }
+
+    /// Whether some CT log with this id was valid at `time` (closed intervals).
+    func ctLogValid(id: [UInt8], at time: Date) -> Bool {
+        trustedRoot.ctLogs.contains { $0.logID == id && $0.validFor.contains(time) }
+    }
+
+    /// The prepared certificate authority at `index` of the trusted root.
+    func certificateAuthority(_ index: Int) throws -> PreparedCA {
+        let instance = trustedRoot.certificateAuthorities[index]
+        var failure: Error?
+        let prepared = material.value(&material.certificateAuthorities, index) { () -> PreparedCA? in
             do {
                 let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
-                guard let anchor = certificates.last, let issuing = certificates.first else {
-                    throw rootError("certificate authority \(instance.uri) has no certificate")
-                }
+                guard let anchor = certificates.last, let issuing = certificates.first else { return nil }
                 let validator = ChainValidator(roots: [anchor], intermediates: Array(certificates.dropLast()))
                 var issuingValidator: ChainValidator? = nil
                 if certificates.count == 1 {
@@ -81,43 +120,39 @@ public final class BundleVerifier: Sendable {
                 }
                 return PreparedCA(instance: instance, certificates: certificates, validator: validator,
                                   issuingValidator: issuingValidator)
-            } catch let error as SignatureVerificationError {
-                throw error
             } catch {
-                throw rootError("certificate authority \(instance.uri): \(error)")
+                failure = error
+                return nil
             }
         }
-        var ctKeys = [CTLogKey]()
-        var ctValidity = [[UInt8]: ValidityPeriod]()
-        for instance in trustedRoot.ctLogs {
-            do {
-                ctKeys.append(CTLogKey(logID: instance.logID, key: try parseTrustedKey(instance)))
-                ctValidity[instance.logID] = ctValidity[instance.logID].map { existing in
-                    // Several instances with one id: accept the union of their periods' bounds.
-                    ValidityPeriod(start: min(existing.start, instance.validFor.start),
-                                   end: existing.end.flatMap { end in instance.validFor.end.map { max(end, $0) } })
-                } ?? instance.validFor
-            } catch {
-                notes.append("CT log \(instance.baseURL) ignored: \(error)")
-            }
+        guard let prepared else {
+            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.material",
+                                             "certificate authority \(instance.uri): \(failure.map { "\($0)" } ?? "unusable certificate chain")")
         }
-        ctLogs = ctKeys
-        ctLogValidity = ctValidity
-        timestampAuthorities = try trustedRoot.timestampAuthorities.map { instance in
+        return prepared
+    }
+
+    /// The prepared timestamp authority at `index` of the trusted root.
+    func timestampAuthority(_ index: Int) throws -> PreparedTSA {
+        let instance = trustedRoot.timestampAuthorities[index]
+        var failure: Error?
+        let prepared = material.value(&material.timestampAuthorities, index) { () -> PreparedTSA? in
             do {
                 let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
-                guard let root = certificates.last else { throw rootError("timestamp authority \(instance.uri) has no certificate") }
+                guard let root = certificates.last else { return nil }
                 let leaf = certificates.count > 1 ? certificates.first : nil
                 let intermediates = certificates.count > 2 ? Array(certificates.dropFirst().dropLast()) : []
                 return PreparedTSA(instance: instance, roots: [root], intermediates: intermediates, leaf: leaf)
-            } catch let error as SignatureVerificationError {
-                throw error
             } catch {
-                throw rootError("timestamp authority \(instance.uri): \(error)")
+                failure = error
+                return nil
             }
         }
-        chainCache = ChainCache()
-        self.notes = notes
+        guard let prepared else {
+            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.material",
+                                             "timestamp authority \(instance.uri): \(failure.map { "\($0)" } ?? "unusable certificate chain")")
+        }
+        return prepared
     }
 
     /// Verifies `bundle` for `artifact` under `policy`.
@@ -134,8 +169,50 @@ public final class BundleVerifier: Sendable {
     }
 }
 
-/// Memoizes "this leaf-issuing intermediate chains to this trusted anchor" is not possible without OpenSSL's
-/// chain API; what is cached is the parsed issuer certificate per CA, so each bundle costs one leaf signature check.
+/// The trusted root's parsed keys and certificates, each prepared once on first use (thread-safe).
+final class PreparedMaterial: @unchecked Sendable {
+    private let lock = NSLock()
+    var logs: [Int: BundleVerifier.PreparedLog?] = [:]
+    var ctLogs: [Int: CTLogKey?] = [:]
+    var certificateAuthorities: [Int: BundleVerifier.PreparedCA?] = [:]
+    var timestampAuthorities: [Int: BundleVerifier.PreparedTSA?] = [:]
+    private var collectedNotes: [String] = []
+
+    init(_ root: TrustedRoot) {}
+
+    /// The cached value at `index`, preparing it (outside the lock) on first use. A failed preparation is cached as nil.
+    func value<T>(_ table: inout [Int: T?], _ index: Int, _ prepare: () -> T?) -> T? {
+        lock.lock()
+        if let cached = table[index] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        let prepared = prepare()
+        lock.lock()
+        if let raced = table[index] {
+            lock.unlock()
+            return raced
+        }
+        table[index] = .some(prepared)
+        lock.unlock()
+        return prepared
+    }
+
+    func note(_ text: String) {
+        lock.lock()
+        collectedNotes.append(text)
+        lock.unlock()
+    }
+
+    var notes: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collectedNotes
+    }
+}
+
+/// Caches parsed leaf certificates by their DER (bounded), so a bundle verified again does not re-parse its leaf.
 final class ChainCache: @unchecked Sendable {
     private let lock = NSLock()
     private var parsedLeaves: [[UInt8]: Certificate] = [:]
@@ -293,8 +370,9 @@ struct VerificationRun {
             }
             var failures = [String]()
             var verified: (Date, String)? = nil
-            for tsa in verifier.timestampAuthorities {
+            for tsaIndex in verifier.trustedRoot.timestampAuthorities.indices {
                 do {
+                    let tsa = try verifier.timestampAuthority(tsaIndex)
                     let time = try token.verify(message: signature, roots: tsa.roots, intermediates: tsa.intermediates,
                                                 leaf: tsa.leaf)
                     guard tsa.instance.validFor.contains(time) else {
@@ -304,7 +382,7 @@ struct VerificationRun {
                     verified = (time, tsa.instance.uri.isEmpty ? tsa.instance.commonName : tsa.instance.uri)
                     break
                 } catch {
-                    failures.append("\(tsa.instance.uri): \(error)")
+                    failures.append("\(verifier.trustedRoot.timestampAuthorities[tsaIndex].uri): \(error)")
                 }
             }
             guard let (time, authority) = verified else {
@@ -323,16 +401,25 @@ struct VerificationRun {
 
     mutating func verifyCertificate(_ leaf: Certificate) throws {
         var issuer: Certificate? = nil
+        // Signatures do not depend on time: once the leaf chained to a CA, another verified time only needs the
+        // validity periods (leaf, chain, CA's validFor) checked at that time — no second signature verification.
+        var established: (ca: PreparedCAReference, chain: [Certificate])? = nil
         for verified in verifiedTimes {
             let time = verified.time
+            if let (ca, chain) = established, ca.instance.validFor.contains(time),
+               (chain + ca.certificates).allSatisfy({ $0.notBefore <= time && time <= $0.notAfter }) {
+                pass("certificate.chain", "certificate chain (verified above) is valid at \(verified.source.rawValue) time \(formatRFC3339(time))")
+                continue
+            }
             var failures = [String]()
             var chained = false
-            for ca in verifier.certificateAuthorities {
-                guard ca.instance.validFor.contains(time) else {
-                    failures.append("\(ca.instance.uri): CA not valid at \(formatRFC3339(time))")
+            for (caIndex, instance) in verifier.trustedRoot.certificateAuthorities.enumerated() {
+                guard instance.validFor.contains(time) else {
+                    failures.append("\(instance.uri): CA not valid at \(formatRFC3339(time))")
                     continue
                 }
                 do {
+                    let ca = try verifier.certificateAuthority(caIndex)
                     let chain: [Certificate]
                     if let fast = ca.issuingValidator, ca.certificates.allSatisfy({ $0.notBefore <= time && time <= $0.notAfter }),
                        let validated = try? fast.validate(leaf, at: time, requiredExtendedKeyUsage: codeSigningEKU) {
@@ -341,11 +428,12 @@ struct VerificationRun {
                         chain = try ca.validator.validate(leaf, at: time, requiredExtendedKeyUsage: codeSigningEKU)
                     }
                     if chain.count > 1 { issuer = chain[1] }
+                    if established == nil { established = (PreparedCAReference(ca), chain) }
                     chained = true
                     pass("certificate.chain", "certificate chains to \(ca.instance.commonName.isEmpty ? ca.instance.uri : ca.instance.commonName) at \(verified.source.rawValue) time \(formatRFC3339(time))")
                     break
                 } catch {
-                    failures.append("\(ca.instance.uri): \(error)")
+                    failures.append("\(instance.uri): \(error)")
                 }
             }
             guard chained else {
@@ -360,11 +448,15 @@ struct VerificationRun {
         }
         let scts: [VerifiedSCT]
         do {
-            scts = try verifyEmbeddedSCTs(leaf: leaf, issuer: issuer, logs: verifier.ctLogs)
+            // Only the CT logs the certificate names are prepared.
+            let named = try leaf.extensionValue(oid: sctListOID).map {
+                Set(try SignedCertificateTimestamp.parseList(extensionValue: $0).map(\.logID))
+            } ?? []
+            scts = try verifyEmbeddedSCTs(leaf: leaf, issuer: issuer, logs: verifier.ctLogs(ids: named))
         } catch {
             throw SignatureVerificationError(.sctInvalid, check: "certificate.sct", "embedded SCTs are invalid: \(error)")
         }
-        let inWindow = scts.filter { sct in verifier.ctLogValidity[sct.logID]?.contains(sct.timestamp) ?? false }
+        let inWindow = scts.filter { sct in verifier.ctLogValid(id: sct.logID, at: sct.timestamp) }
         guard let first = inWindow.first else {
             throw SignatureVerificationError(.sctInvalid, check: "certificate.sct",
                                              scts.isEmpty ? "no embedded SCT verifies against a trusted CT log"
@@ -483,6 +575,19 @@ struct VerificationRun {
         }
     }
 }
+
+/// The parts of a prepared CA a later time check needs.
+struct PreparedCAReference {
+    let instance: CertificateAuthorityInstance
+    let certificates: [Certificate]
+    init(_ ca: BundleVerifier.PreparedCA) {
+        instance = ca.instance
+        certificates = ca.certificates
+    }
+}
+
+/// The embedded SCT list extension (RFC 6962).
+let sctListOID = "1.3.6.1.4.1.11129.2.4.2"
 
 /// Extended key usage id-kp-codeSigning.
 let codeSigningEKU = "1.3.6.1.5.5.7.3.3"

@@ -176,3 +176,12 @@ func formatRFC3339(_ date: Date) -> String {
     }
     return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2))Z"
 }
+
+/// RFC 3339 times as Sigstore formats use them, without a date formatter (no locale or time-zone data is loaded).
+public enum RFC3339 {
+    /// Parses `2021-01-12T11:53:27Z`, `…27.123Z` or `…27+02:00`; nil when the text is not an RFC 3339 date-time.
+    public static func parse(_ text: String) -> Date? { parseRFC3339(text) }
+
+    /// Formats a time in UTC to the second: `2024-05-01T12:00:00Z`.
+    public static func format(_ date: Date) -> String { formatRFC3339(date) }
+}

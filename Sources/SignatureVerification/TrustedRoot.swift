@@ -162,7 +162,8 @@ func readFileBounded(_ path: String, limit: Int) throws -> Data {
 /// A short description of a JSONDecoder error (path + problem), without Foundation's verbose dump.
 func describeDecodingError(_ error: Error) -> String {
     func path(_ codingPath: [CodingKey]) -> String {
-        codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.isEmpty ? "document" : String(text.drop(while: { $0 == "." }))
     }
     switch error {
     case DecodingError.typeMismatch(let type, let context):

@@ -10,6 +10,7 @@ let benches: [String: ([String]) async throws -> Void] = [
     "tlog": benchTlog,
     "references": benchReferences,
     "registry": benchRegistry,
+    "images": benchImages,
 ]
 guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))

@@ -77,7 +77,7 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             }
             let policy = try makePolicy()
             let root = try loadTrustedRoot()
-            let verifier = try BundleVerifier(trustedRoot: root)
+            let verifier = BundleVerifier(trustedRoot: root)
             let parsed = try SigstoreBundle(contentsOfFile: bundle)
             let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: policy)
             report.verified = true
@@ -123,9 +123,9 @@ struct VerifyBundleCommand: AsyncParsableCommand {
         }
         if let entry = result.logEntries.first {
             report.tlogIndex = entry.logIndex
-            report.integratedTime = entry.integratedTime.map(ContractJSON.timestamp)
+            report.integratedTime = entry.integratedTime.map(RFC3339.format)
         }
-        let timestamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { ContractJSON.timestamp($0.time) }
+        let timestamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { RFC3339.format($0.time) }
         if !timestamps.isEmpty { report.timestamps = timestamps }
         report.predicateType = result.statement?.predicateType
     }

@@ -62,3 +62,9 @@ import Testing
     #expect(report.exitStatus(failOn: [.inherited]) == 1)
     #expect(report.exitStatus(failOn: []) == 0)
 }
+
+@Test func emptyScanSaysSo() {
+    let report = ScanReport(findings: [], filesScanned: 1, bytesScanned: 10)
+    #expect(report.text().hasSuffix("0 image findings in 1 file\nPASS: no image references found\n"))
+    #expect(report.exitStatus() == 0)
+}

@@ -140,7 +140,7 @@ import Testing
 
     @Test func verifierIsReusableAcrossBundles() throws {
         // One verifier, many bundles (the production root serves all prod cases).
-        let verifier = try BundleVerifier(trustedRoot: TrustedRoot.production())
+        let verifier = BundleVerifier(trustedRoot: try TrustedRoot.production())
         let artifact = try Data(contentsOf: BundleFixtures.conformance.appendingPathComponent("a.txt"))
         let policy = VerificationPolicy.certificate(identity: .exact(Self.defaultIdentity), issuer: .exact(Self.defaultIssuer))
         for name in ["happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-v0.3-new-mediaType", "happy-path-intoto-in-dsse-v3"] {

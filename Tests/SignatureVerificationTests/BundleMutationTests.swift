@@ -19,7 +19,7 @@ import Testing
             object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("bundle.sigstore.json"))) as? [String: Any])
             let rootPath = folder.appendingPathComponent("trusted_root.json").path
             let root = FileManager.default.fileExists(atPath: rootPath) ? try TrustedRoot(contentsOfFile: rootPath) : try TrustedRoot.production()
-            verifier = try BundleVerifier(trustedRoot: root)
+            verifier = BundleVerifier(trustedRoot: root)
             policy = .certificate(
                 identity: .exact("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"),
                 issuer: .exact("https://token.actions.githubusercontent.com"))

@@ -367,3 +367,62 @@ import Testing
         #expect(Artifact.parseDigest("sha256:z0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf") == nil)
     }
 }
+
+@Suite struct BundleTimeFormatTests {
+    @Test(arguments: [0.0, 1610452407, 1672531199.999, 951782400, 4102444800])
+    func roundTrip(_ seconds: Double) throws {
+        let date = Date(timeIntervalSince1970: seconds)
+        let text = RFC3339.format(date)
+        let parsed = try #require(RFC3339.parse(text))
+        #expect(parsed.timeIntervalSince1970 == seconds.rounded(.down))
+    }
+
+    @Test func formatsLikeISO8601() {
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1610452407)) == "2021-01-12T11:53:27Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 951782400)) == "2000-02-29T00:00:00Z")
+    }
+}
+
+@Suite struct BundleHostileInputTests {
+    @Test func oversizedBundleIsRejectedBeforeParsing() {
+        let huge = Data(count: SigstoreBundle.maximumSize + 1)
+        let error = #expect(throws: SignatureVerificationError.self) { try SigstoreBundle(json: huge) }
+        #expect(error?.code == .bundleInvalid)
+        #expect(error?.message.contains("more than") == true)
+    }
+
+    @Test func oversizedTrustedRootIsRejected() {
+        let error = #expect(throws: SignatureVerificationError.self) { try TrustedRoot(json: Data(count: TrustedRoot.maximumSize + 1)) }
+        #expect(error?.code == .trustedRootInvalid)
+    }
+
+    @Test func deeplyNestedJSONIsAnErrorNotACrash() {
+        let depth = 100_000
+        let text = "{\"mediaType\":" + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        #expect(throws: SignatureVerificationError.self) { try SigstoreBundle(json: Data(text.utf8)) }
+        #expect(throws: SignatureVerificationError.self) { try TrustedRoot(json: Data(text.utf8)) }
+    }
+
+    @Test func wrongTypesAreErrors() {
+        for text in ["{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\",\"verificationMaterial\":[]}",
+                     "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\",\"verificationMaterial\":{\"certificate\":{\"rawBytes\":5}}}",
+                     "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\",\"verificationMaterial\":{\"certificate\":{\"rawBytes\":\"AAAA\"},\"tlogEntries\":{}}}",
+                     "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\",\"verificationMaterial\":{\"certificate\":{\"rawBytes\":\"AAAA\"}},\"messageSignature\":{\"signature\":\"AAAA\",\"messageDigest\":{\"algorithm\":\"MD5\",\"digest\":\"AAAA\"}}}",
+                     "null", "\"x\"", "{\"mediaType\":null}"] {
+            let error = #expect(throws: SignatureVerificationError.self) { try SigstoreBundle(json: Data(text.utf8)) }
+            #expect(error?.code == .bundleInvalid, "\(text)")
+        }
+    }
+
+    @Test func garbageCertificateFailsVerificationCleanly() throws {
+        let text = "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\",\"verificationMaterial\":{\"certificate\":{\"rawBytes\":\"AAAA\"}},\"messageSignature\":{\"signature\":\"AAAA\"}}"
+        let bundle = try SigstoreBundle(json: Data(text.utf8))
+        let verifier = BundleVerifier(trustedRoot: try TrustedRoot.production())
+        let error = #expect(throws: SignatureVerificationError.self) {
+            try verifier.verify(bundle: bundle, artifact: .bytes(Data("x".utf8)),
+                                policy: .certificate(identity: .exact("a"), issuer: .exact("b")))
+        }
+        #expect(error?.code == .bundleInvalid)
+        #expect(error?.check == "certificate")
+    }
+}
