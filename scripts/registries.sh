@@ -5,7 +5,8 @@
 #   registries.sh stop DIR    stops everything started with DIR (by the pids it recorded)
 # Registries: plain HTTP; TLS with a private CA; TLS + htpasswd basic auth; plain HTTP + token auth
 # (scripts/token-issuer.py, RS256 JWTs). Every fixture layout is pushed as demo/<name> (and, in the token
-# registry, also as public/<name>, which anonymous tokens may pull). A fifth port is left unused: a stopped registry.
+# registry, also as public/<name>, which anonymous tokens may pull). scripts/fault-registry.py proxies the plain-HTTP
+# registry with injected faults. One more port is left unused: a stopped registry.
 set -euo pipefail
 cmd=${1:?usage: registries.sh start DIR | stop DIR}; dir=${2:?DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,10 +27,10 @@ done
 mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
 stop
 
-# Five free loopback ports.
-read -r p_http p_tls p_auth p_token p_issuer p_down < <(python3 -c '
+# Free loopback ports.
+read -r p_http p_tls p_auth p_token p_issuer p_down p_fault < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(6)]
+socks = [socket.socket() for _ in range(7)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])
 for s in socks: s.close()')
@@ -75,6 +76,10 @@ identity_token=fixture-identity-token-$RANDOM$RANDOM
 nohup python3 "$root/scripts/token-issuer.py" "$p_issuer" "$ca/token.key" "$ca/token.crt" "$user:$password" "$identity_token" \
   > "$dir/issuer.log" 2>&1 &
 echo $! > "$dir/issuer.pid"
+# A misbehaving proxy in front of the plain-HTTP registry (5xx, 429, slow answers, tampering, redirects).
+nohup python3 "$root/scripts/fault-registry.py" "$p_fault" "http://127.0.0.1:$p_http" "$user:$password" \
+  > "$dir/fault.log" 2>&1 &
+echo $! > "$dir/fault.pid"
 
 wait_for() { # url
   for _ in $(seq 1 100); do
@@ -89,6 +94,7 @@ wait_for "https://127.0.0.1:$p_tls/v2/"
 wait_for "https://127.0.0.1:$p_auth/v2/"
 wait_for "http://127.0.0.1:$p_token/v2/"
 wait_for "http://127.0.0.1:$p_issuer/stats"
+wait_for "http://127.0.0.1:$p_fault/v2/"
 
 push() { printf '%q ' "$@" >> "$dir/push-jobs"; echo >> "$dir/push-jobs"; }
 rm -f "$dir/push-jobs"
@@ -110,6 +116,7 @@ export IV_REGISTRY_AUTH=127.0.0.1:$p_auth
 export IV_REGISTRY_TOKEN=127.0.0.1:$p_token
 export IV_REGISTRY_TOKEN_ISSUER=http://127.0.0.1:$p_issuer
 export IV_REGISTRY_DOWN=127.0.0.1:$p_down
+export IV_REGISTRY_FAULT=127.0.0.1:$p_fault
 export IV_REGISTRY_CA=$ca/ca.crt
 export IV_REGISTRY_USER=$user
 export IV_REGISTRY_PASSWORD=$password

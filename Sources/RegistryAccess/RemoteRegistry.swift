@@ -39,6 +39,9 @@ public final class RemoteRegistry: ContentSource, Sendable {
         public var allowHTTP = false
         /// The limit for one request, seconds.
         public var requestTimeout: Double = 30
+        /// The limit for the HTTPS probe of a registry that may also answer plain HTTP (some plain-HTTP servers
+        /// never answer a TLS handshake), seconds.
+        public var probeTimeout: Double = 5
         /// The limit for everything this source does, seconds from its creation; nil: none.
         public var timeout: Double?
         /// Retries after a connection error or 5xx (so at most `maximumRetries + 1` attempts).
@@ -153,8 +156,11 @@ public final class RemoteRegistry: ContentSource, Sendable {
         for scheme in schemes {
             let base = "\(scheme)://\(host)"
             do {
+                let probing = scheme == "https" && schemes.count > 1
                 let response = try await send(state, url: base + "/v2/", method: .GET, headers: [:], maxBody: 64 << 10,
-                                              what: "the API root of \(host)")
+                                              what: "the API root of \(host)",
+                                              timeout: probing ? min(options.probeTimeout, options.requestTimeout) : nil,
+                                              retries: probing ? 0 : nil)
                 if scheme == "http", response.status == 400, let firstError { throw firstError }
                 var challenge = AuthChallenge.none
                 if response.status == 401 {
@@ -181,7 +187,8 @@ public final class RemoteRegistry: ContentSource, Sendable {
     /// One request with retries (connection errors, 5xx), `Retry-After` on 429, the circuit breaker and the
     /// concurrency limit, following redirects. Returns any final status; the body is read up to `maxBody` bytes.
     func send(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
-              what: String) async throws -> RegistryResponse {
+              what: String, timeout: Double? = nil, retries: Int? = nil) async throws -> RegistryResponse {
+        let maximumRetries = retries ?? options.maximumRetries
         var attempt = 0
         while true {
             try checkDeadline(what)
@@ -190,7 +197,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
             await state.acquire()
             do {
                 outcome = .success(try await executeFollowingRedirects(state, url: url, method: method, headers: headers,
-                                                                       maxBody: maxBody, what: what))
+                                                                       maxBody: maxBody, what: what, timeout: timeout))
             } catch let error as RegistryError {
                 outcome = .failure(error)
             } catch {
@@ -201,14 +208,14 @@ public final class RemoteRegistry: ContentSource, Sendable {
             switch outcome {
             case .success(let response) where response.status >= 500:
                 await state.recordFailure()
-                if attempt >= options.maximumRetries {
+                if attempt >= maximumRetries {
                     throw RegistryError(.serverError, "registry \(state.host) answered HTTP \(response.status) for \(what) \(attempt + 1) times\(Self.errorSuffix(response.body)); try again later",
                                         location: Self.redact(response.url))
                 }
             case .success(let response) where response.status == 429:
                 await state.recordSuccess()
                 let wait = response.header("Retry-After").flatMap(Double.init) ?? options.retryBaseDelay * pow(2, Double(attempt))
-                guard attempt < options.maximumRetries, wait <= options.maximumRetryAfter else {
+                guard attempt < maximumRetries, wait <= options.maximumRetryAfter else {
                     throw RegistryError(.rateLimited, "registry \(state.host) is rate-limiting requests (HTTP 429 for \(what)\(response.header("Retry-After").map { ", Retry-After \($0) s" } ?? ""))\(Self.errorSuffix(response.body)); try again later or authenticate",
                                         location: Self.redact(response.url))
                 }
@@ -219,7 +226,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
             case .failure(let error):
                 guard error.code == .unreachable else { throw error }
                 await state.recordFailure()
-                if attempt >= options.maximumRetries {
+                if attempt >= maximumRetries {
                     throw RegistryError(.unreachable, "\(error.message) (after \(attempt + 1) attempts)", location: error.location)
                 }
             }
@@ -235,12 +242,13 @@ public final class RemoteRegistry: ContentSource, Sendable {
     /// Executes a request, following up to 5 redirects by hand; `Authorization` is dropped when a redirect leaves
     /// the registry's scheme, host and port.
     func executeFollowingRedirects(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders,
-                                   maxBody: Int, what: String) async throws -> RegistryResponse {
+                                   maxBody: Int, what: String, timeout: Double? = nil) async throws -> RegistryResponse {
         var current = url
         var headers = headers
         let origin = Self.origin(of: url)
         for _ in 0...5 {
-            let response = try await execute(current, method: method, headers: headers, maxBody: maxBody, what: what)
+            let response = try await execute(current, method: method, headers: headers, maxBody: maxBody, what: what,
+                                             timeout: timeout)
             guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("Location") else {
                 return response
             }
@@ -270,7 +278,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
 
     /// One HTTP exchange; connection, TLS and timeout failures become ``RegistryError``.
     func execute(_ url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
-                 what: String) async throws -> RegistryResponse {
+                 what: String, timeout: Double? = nil) async throws -> RegistryResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers = headers
@@ -278,7 +286,8 @@ public final class RemoteRegistry: ContentSource, Sendable {
         if let host = URLComponents(string: url).flatMap({ u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }) {
             request.tlsConfiguration = tlsConfiguration(for: host)
         }
-        var requestDeadline = NIODeadline.now() + .nanoseconds(Int64(options.requestTimeout * 1e9))
+        let limit = timeout ?? options.requestTimeout
+        var requestDeadline = NIODeadline.now() + .nanoseconds(Int64(limit * 1e9))
         if let deadline, deadline < requestDeadline { requestDeadline = deadline }
         let shown = Self.redact(url)
         do {
@@ -293,10 +302,10 @@ public final class RemoteRegistry: ContentSource, Sendable {
                                     location: shown)
             }
             // Error bodies are read only up to 64 KiB (enough for the error document).
-            let limit = (200..<300).contains(status) ? maxBody : min(maxBody, 64 << 10)
+            let bodyLimit = (200..<300).contains(status) ? maxBody : min(maxBody, 64 << 10)
             var body: [UInt8] = []
             do {
-                let buffer = try await response.body.collect(upTo: limit)
+                let buffer = try await response.body.collect(upTo: bodyLimit)
                 body = Array(buffer.readableBytesView)
             } catch is NIOTooManyBytesError {
                 if !(200..<300).contains(status) { return RegistryResponse(status: status, headers: response.headers, body: [], url: url) }
@@ -311,7 +320,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
                 throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) ran out while fetching \(what) from \(shown); raise --timeout or check the registry",
                                     location: shown)
             }
-            throw RegistryError(.unreachable, "\(what): \(shown) did not answer within \(options.requestTimeout) s",
+            throw RegistryError(.unreachable, "\(what): \(shown) did not answer within \(limit) s",
                                 location: shown)
         } catch let error as NIOSSLError {
             throw RegistryError(.tlsError, "\(what): TLS with \(shown) failed (\(error)); give the registry's CA with --registry-cacert or certs.d/<host:port>/ca.crt, or --allow-insecure-registry",

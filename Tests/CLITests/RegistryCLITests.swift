@@ -12,7 +12,7 @@ enum RegistryCLIEnvironment {
 @Suite(.enabled(if: RegistryCLIEnvironment.available, "needs the test registries: run scripts/test.sh (it starts them and sets IV_REGISTRY_*)"))
 struct RegistryCLITests {
     static let env = ProcessInfo.processInfo.environment
-    static let root = DigestCommandTests.packageRoot
+    static let root = VerifyImageCLI.packageRoot
     static let key = root.appendingPathComponent("testdata/images/keys/signer.pub").path
 
     /// The image digest a fixture layout holds.
@@ -25,26 +25,13 @@ struct RegistryCLITests {
         return try #require(entry?["digest"] as? String)
     }
 
-    /// Runs verify-image with a private cache folder (so every run talks to the registry).
+    /// Runs verify-image with a private cache folder (so every run talks to the registry) and no Docker config.
     static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("iv-cli-cache-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: cache) }
-        let process = Process()
-        process.executableURL = DigestCommandTests.binary
-        process.arguments = arguments
-        var environment = env
-        environment["XDG_CACHE_HOME"] = cache.path
-        environment["DOCKER_CONFIG"] = cache.appendingPathComponent("docker").path
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let result = try VerifyImageCLI.run(arguments, environment: ["XDG_CACHE_HOME": cache.path,
+                                                                    "DOCKER_CONFIG": cache.appendingPathComponent("docker").path])
+        return (result.status, result.out, result.err)
     }
 
     /// The verdict's reason codes from `--output json`.

@@ -429,3 +429,97 @@ struct RemoteRegistryParsingTests {
         #expect(throws: RegistryError.self) { try store.credentials(for: "ghcr.io") }
     }
 }
+
+/// Robustness against a misbehaving registry: scripts/fault-registry.py in front of the plain-HTTP registry.
+@Suite(.enabled(if: TestRegistries.available && !(TestRegistries.env["IV_REGISTRY_FAULT"] ?? "").isEmpty,
+                TestRegistries.skipReason))
+struct RemoteRegistryFaultTests {
+    let fault = TestRegistries.env["IV_REGISTRY_FAULT"] ?? ""
+
+    func pinned(_ mode: String, _ layout: String) throws -> ImageReference {
+        try TestRegistries.reference(fault, "\(mode)/demo/\(layout)", digest: try TestRegistries.imageDigest(layout))
+    }
+
+    @Test func serverErrorsAreRetriedWithBackoff() async throws {
+        let source = try RemoteRegistry(options: TestRegistries.options())
+        let reference = try pinned("flaky", "app-v1")
+        #expect(try await source.resolve(reference).digest == reference.digest)
+    }
+
+    @Test func serverErrorsBeyondTheRetriesAreIndeterminate() async throws {
+        let source = try RemoteRegistry(options: TestRegistries.options { $0.maximumRetries = 1 })
+        let error = await registryError { try await source.resolve(try pinned("flaky", "app-v2")) }
+        #expect(error?.code == .serverError)
+        #expect(error?.isIndeterminate == true)
+        #expect(error?.message.contains("UNAVAILABLE") == true)
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let source = try RemoteRegistry(options: TestRegistries.options())
+        let start = Date()
+        let reference = try pinned("limitonce", "app-v1")
+        #expect(try await source.resolve(reference).digest == reference.digest)
+        #expect(Date().timeIntervalSince(start) >= 0.9)
+    }
+
+    @Test func persistentRateLimitingIsRateLimited() async throws {
+        let source = try RemoteRegistry(options: TestRegistries.options { $0.maximumRetries = 1 })
+        let error = await registryError { try await source.resolve(try pinned("limited", "app-v1")) }
+        #expect(error?.code == .rateLimited)
+        #expect(error?.isIndeterminate == true)
+        #expect(error?.message.contains("TOOMANYREQUESTS") == true)
+        // A Retry-After longer than the limit is not waited for.
+        let impatient = try RemoteRegistry(options: TestRegistries.options { $0.maximumRetryAfter = 0.5 })
+        let start = Date()
+        let again = await registryError { try await impatient.resolve(try pinned("limited", "app-v2")) }
+        #expect(again?.code == .rateLimited)
+        #expect(Date().timeIntervalSince(start) < 0.9 + 5)
+    }
+
+    @Test func slowAnswersHitTheRequestTimeoutAndTheDeadline() async throws {
+        let perRequest = try RemoteRegistry(options: TestRegistries.options {
+            $0.requestTimeout = 0.5
+            $0.maximumRetries = 0
+        })
+        let slow = await registryError { try await perRequest.resolve(try pinned("slow", "app-v1")) }
+        #expect(slow?.code == .unreachable)
+        let overall = try RemoteRegistry(options: TestRegistries.options { $0.timeout = 1.5 })
+        let deadline = await registryError { try await overall.resolve(try pinned("slow", "app-v2")) }
+        #expect(deadline?.code == .timeout)
+        #expect(deadline?.isIndeterminate == true)
+    }
+
+    @Test func aTagIsHashedWhenHEADGivesNoDigest() async throws {
+        let source = try RemoteRegistry(options: TestRegistries.options())
+        let tagged = try TestRegistries.reference(fault, "nohead/demo/app-v1", tag: "latest")
+        #expect(try await source.resolve(tagged).digest == (try TestRegistries.imageDigest("app-v1")))
+    }
+
+    @Test func aTagWhoseBytesDoNotMatchDockerContentDigestIsRefused() async throws {
+        let source = try RemoteRegistry(options: TestRegistries.options())
+        let tagged = try TestRegistries.reference(fault, "tampered/demo/app-v1", tag: "latest")
+        let error = await registryError { try await source.resolve(tagged) }
+        #expect(error?.code == .digestMismatch)
+        #expect(error?.category == .integrity)
+    }
+
+    @Test func redirectsNeverCarryAuthorizationToAnotherHost() async throws {
+        struct Stats: Decodable { let blobstoreAuthorization: Int; let blobstoreRequests: Int }
+        func stats() async throws -> Stats {
+            let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: "http://\(fault)/stats")))
+            return try JSONDecoder().decode(Stats.self, from: data)
+        }
+        let before = try await stats()
+        let source = try RemoteRegistry(options: TestRegistries.options {
+            $0.credentials = RegistryCredentials(username: TestRegistries.user, password: TestRegistries.password)
+        })
+        let repository = try TestRegistries.reference(fault, "redirect/demo/app-v1")
+        let fetched = try await source.manifest(repository, digest: try TestRegistries.imageDigest("app-v1"))
+        guard case .image(let manifest) = fetched.manifest else { Issue.record("not an image"); return }
+        let config = try await source.blob(repository, descriptor: manifest.config, maxSize: 1 << 20)
+        #expect(ContentVerifier.digest(of: config) == manifest.config.digest)
+        let after = try await stats()
+        #expect(after.blobstoreRequests > before.blobstoreRequests)
+        #expect(after.blobstoreAuthorization == before.blobstoreAuthorization)
+    }
+}
