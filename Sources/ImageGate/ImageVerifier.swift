@@ -22,7 +22,8 @@ public struct ImageVerifier: Sendable {
     /// How many images are verified at once.
     public let maximumConcurrency: Int
     let cosign: CosignVerifier
-    let bundles: BundleVerifier
+    /// Built on first use: most images carry no Sigstore bundle, and parsing a trusted root costs milliseconds.
+    let bundles: LazyBundleVerifier
 
     /// Prepares a verifier: parses the trusted material once.
     public init(source: any ContentSource, policy: ImagePolicy, maximumConcurrency: Int = 8) throws {
@@ -30,27 +31,46 @@ public struct ImageVerifier: Sendable {
         self.policy = policy
         self.maximumConcurrency = max(1, maximumConcurrency)
         self.cosign = try CosignVerifier(policy: policy.cosign, trustedRoot: policy.trustedRoot)
-        self.bundles = try BundleVerifier(trustedRoot: policy.trustedRoot ?? TrustedRoot.production())
+        self.bundles = LazyBundleVerifier(trustedRoot: policy.trustedRoot)
     }
 
     /// Verifies every reference and combines the verdicts. `time` is the time certificates are checked at when no
-    /// verified time (transparency log, timestamp) exists.
-    public func verify(_ references: [String], at time: Date) async -> Verdict {
-        var results = [SubjectVerdict?](repeating: nil, count: references.count)
-        await withTaskGroup(of: (Int, SubjectVerdict).self) { group in
-            var next = 0
-            func add() {
-                let index = next
-                next += 1
-                group.addTask { (index, await self.verify(reference: references[index], at: time)) }
-            }
-            while next < references.count && next < maximumConcurrency { add() }
-            while let (index, verdict) = await group.next() {
-                results[index] = verdict
-                if next < references.count { add() }
+    /// verified time (transparency log, timestamp) exists. With a `timeout`, subjects not decided by then are
+    /// `indeterminate` with `deadline_exceeded` (never pass), and their work is cancelled.
+    public func verify(_ references: [String], at time: Date, timeout: Duration? = nil) async -> Verdict {
+        let results = ResultBox(count: references.count)
+        let work = Task {
+            await withTaskGroup(of: (Int, SubjectVerdict).self) { group in
+                var next = 0
+                func add() {
+                    let index = next
+                    next += 1
+                    group.addTask { (index, await self.verify(reference: references[index], at: time)) }
+                }
+                while next < references.count && next < maximumConcurrency { add() }
+                while let (index, verdict) = await group.next() {
+                    results.set(index, verdict)
+                    if next < references.count && !Task.isCancelled { add() }
+                }
             }
         }
-        return Verdict(subjects: results.compactMap { $0 })
+        if let timeout {
+            let timer = Task {
+                try await Task.sleep(for: timeout)
+                work.cancel()
+            }
+            await work.value
+            timer.cancel()
+        } else {
+            await work.value
+        }
+        let subjects = results.all().enumerated().map { index, verdict in
+            verdict ?? SubjectVerdict(reference: references[index], decision: .indeterminate,
+                                      reasons: [.deadlineExceeded],
+                                      messages: ["not decided within the \(timeout.map { "\($0)" } ?? "") deadline; retry, or raise --timeout"],
+                                      checks: [.failed("deadline", .deadlineExceeded, "the verification did not finish in time")])
+        }
+        return Verdict(subjects: subjects)
     }
 
     /// Verifies one reference.
@@ -63,6 +83,10 @@ public struct ImageVerifier: Sendable {
             subject.checks.append(.failed("fetch", reason, error.description))
             subject.reasons.append(reason)
             subject.decision = reason.decision
+        } catch is CancellationError {
+            subject.checks.append(.failed("deadline", .deadlineExceeded, "the verification was cancelled at the deadline"))
+            subject.reasons.append(.deadlineExceeded)
+            subject.decision = .indeterminate
         } catch {
             subject.checks.append(.failed("internal", .internalError, "\(error)"))
             subject.reasons.append(.internalError)
@@ -201,7 +225,7 @@ public struct ImageVerifier: Sendable {
             return report
         }
         do {
-            let result = try bundles.verify(bundle: bundle, artifact: .digest(algorithm, value), policy: verification,
+            let result = try bundles.verifier().verify(bundle: bundle, artifact: .digest(algorithm, value), policy: verification,
                                             currentTime: policy.cosign.requireTransparencyLog ? nil : time)
             if let wanted = policy.cosign.predicateType, result.statement?.predicateType != wanted {
                 report.checks.append(.failed("predicate-type", .predicateTypeMismatch,
@@ -269,5 +293,44 @@ public struct ImageVerifier: Sendable {
         case .ioError: return .registryError
         default: return error.category == .indeterminate ? .registryError : .manifestInvalid
         }
+    }
+}
+
+/// A `BundleVerifier` made once, when first needed (thread-safe).
+final class LazyBundleVerifier: @unchecked Sendable {
+    private let trustedRoot: TrustedRoot?
+    private let lock = NSLock()
+    private var made: Result<BundleVerifier, any Error>?
+
+    init(trustedRoot: TrustedRoot?) { self.trustedRoot = trustedRoot }
+
+    /// The verifier for the policy's trusted root, or the production root when the policy has none.
+    func verifier() throws -> BundleVerifier {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return try made.get() }
+        let result = Result { try BundleVerifier(trustedRoot: trustedRoot ?? TrustedRoot.production()) }
+        made = result
+        return try result.get()
+    }
+}
+
+/// Verdicts collected from concurrent tasks, by position.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [SubjectVerdict?]
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ verdict: SubjectVerdict) {
+        lock.lock()
+        values[index] = verdict
+        lock.unlock()
+    }
+
+    func all() -> [SubjectVerdict?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return values
     }
 }

@@ -9,6 +9,7 @@ let benches: [String: ([String]) async throws -> Void] = [
     "scan": benchScan,
     "tlog": benchTlog,
     "references": benchReferences,
+    "images": benchImages,
 ]
 guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))

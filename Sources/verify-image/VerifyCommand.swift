@@ -86,6 +86,7 @@ struct VerifyCommand: AsyncParsableCommand {
             && certificateOIDCIssuer == nil && certificateOIDCIssuerRegexp == nil {
             throw ValidationError("keyless verification needs --certificate-oidc-issuer (or -regexp) as well as the identity")
         }
+        if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout \(timeout): give seconds between 0 and 86400") }
         if predicateType != nil && !attestations { throw ValidationError("--type applies only with --attestations") }
         if output == .sarif { throw ValidationError("--output sarif applies only to scan; use text or json") }
         if layout == nil {
@@ -100,7 +101,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let policy = try makePolicy()
         let source = try usage { try OCILayoutSource(path: layout ?? "") }
         let verifier = try usage { try ImageVerifier(source: source, policy: policy) }
-        let verdict = await verifier.verify(images, at: Date())
+        let verdict = await verifier.verify(images, at: Date(), timeout: .milliseconds(Int(timeout * 1000)))
         switch output {
         case .json: print(try ContractJSON.encode(verdict))
         default: print(verdict.renderText(), terminator: "")

@@ -1,1 +1,73 @@
+import Foundation
 import Testing
+
+/// Runs the built `verify-image` for end-to-end tests: the binary next to the test bundle (same build
+/// configuration), i.e. `.build/<config>/verify-image`.
+enum VerifyImageCLI {
+    /// The package root, from this file's path.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// What a run printed and how it exited.
+    struct Run: Sendable {
+        /// The exit status.
+        let status: Int32
+        /// Standard output.
+        let out: String
+        /// Standard error.
+        let err: String
+    }
+
+    /// The binary: next to the test bundle, else `.build/debug/verify-image`.
+    static func binary() throws -> URL {
+        var candidates: [URL] = []
+        if let arg0 = CommandLine.arguments.first {
+            candidates.append(URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("verify-image"))
+        }
+        candidates.append(Bundle.main.bundleURL.appendingPathComponent("verify-image"))
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("verify-image"))
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("verify-image"))
+        }
+        candidates.append(packageRoot.appendingPathComponent(".build/debug/verify-image"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw BinaryNotFound(candidates: candidates.map(\.path))
+        }
+        return found
+    }
+
+    /// Runs `verify-image ARGUMENTS` in the package root, feeding `stdin` (empty when nil). Standard error goes to a
+    /// file so neither stream can fill up and block the child while the other is read.
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe()
+        let input = Pipe()
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("verify-image-stderr-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errURL) }
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = errHandle
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try? errHandle.close()
+        let errData = (try? Data(contentsOf: errURL)) ?? Data()
+        return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                   err: String(decoding: errData, as: UTF8.self))
+    }
+
+    struct BinaryNotFound: Error, CustomStringConvertible {
+        let candidates: [String]
+        var description: String { "verify-image not found; looked at \(candidates.joined(separator: ", ")); build it first" }
+    }
+}

@@ -1,49 +1,10 @@
 import Foundation
 import Testing
 
-/// Runs the built `verify-image` (next to the test bundle, i.e. .build/<config>/verify-image) with `arguments`.
+/// Runs the built `verify-image` (see CLITests.swift).
 private func runVerifyImage(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = try verifyImageBinary()
-    process.arguments = arguments
-    let out = Pipe()
-    // stderr goes to a file, so neither stream can fill up and block the child while we read the other.
-    let errURL = FileManager.default.temporaryDirectory
-        .appendingPathComponent("verify-image-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errURL) }
-    let errHandle = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = errHandle
-    try process.run()
-    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try? errHandle.close()
-    let stderrData = (try? Data(contentsOf: errURL)) ?? Data()
-    return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self),
-            String(decoding: stderrData, as: UTF8.self))
-}
-
-private func verifyImageBinary() throws -> URL {
-    var candidates: [URL] = []
-    if let arg0 = CommandLine.arguments.first {
-        candidates.append(URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("verify-image"))
-    }
-    candidates.append(Bundle.main.bundleURL.appendingPathComponent("verify-image"))
-    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("verify-image"))
-    for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-        candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("verify-image"))
-    }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent(".build/debug/verify-image"))
-    for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) { return c }
-    throw CLIBinaryNotFound(candidates: candidates.map(\.path))
-}
-
-private struct CLIBinaryNotFound: Error, CustomStringConvertible {
-    let candidates: [String]
-    var description: String { "verify-image not found; looked at \(candidates.joined(separator: ", "))" }
+    let run = try VerifyImageCLI.run(arguments)
+    return (run.status, run.out, run.err)
 }
 
 private let pinnedHex = "e6693c20186f837fc393390135d8a598a96a833917917789d63766cab6c59582"

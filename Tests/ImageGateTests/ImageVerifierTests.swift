@@ -248,3 +248,32 @@ func blobsRead(by mode: ImagePolicy.Mode, in layout: URL) throws -> Set<String> 
     let signatures = try await verify(layout: "bundled", policy: try keyPolicy())
     #expect(signatures.reasons.first == .noSignaturesFound)
 }
+
+/// A source that never answers in time: every call waits an hour (cancellable). Tests the deadline only.
+struct UnansweringSource: ContentSource {
+    var sourceDescription: String { "a source that does not answer" }
+    func resolve(_ reference: ImageReference) async throws -> Descriptor {
+        try await Task.sleep(for: .seconds(3600))
+        throw RegistryError(.timeout, "unreachable")
+    }
+    func manifest(_ repository: ImageReference, digest: Digest, expectedSize: Int64?, mediaType: MediaType?) async throws -> FetchedManifest {
+        throw RegistryError(.timeout, "unreachable")
+    }
+    func blob(_ repository: ImageReference, digest: Digest, expectedSize: Int64?, maxSize: Int) async throws -> [UInt8] {
+        throw RegistryError(.timeout, "unreachable")
+    }
+    func tags(_ repository: ImageReference) async throws -> [String] { [] }
+    func referrers(_ repository: ImageReference, subject: Digest, artifactType: String?) async throws -> ImageIndex? { nil }
+}
+
+@Test func theDeadlineMakesUndecidedSubjectsIndeterminate() async throws {
+    let verifier = try ImageVerifier(source: UnansweringSource(), policy: try keyPolicy())
+    let started = Date()
+    let verdict = await verifier.verify(["example.com/a@sha256:" + String(repeating: "1", count: 64),
+                                         "example.com/b@sha256:" + String(repeating: "2", count: 64)],
+                                        at: Date(), timeout: .milliseconds(200))
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(verdict.decision == .indeterminate)
+    #expect(verdict.exitStatus == .indeterminate)
+    #expect(verdict.subjects.allSatisfy { $0.reasons == [.deadlineExceeded] })
+}
