@@ -8,6 +8,20 @@ import Musl
 import Darwin
 #endif
 
+/// The SHA-2 implementations, fetched once (immutable afterwards, so shared across threads).
+private final class FetchedDigests: @unchecked Sendable {
+    static let shared = FetchedDigests()
+    let sha256: OpaquePointer
+    let sha384: OpaquePointer
+    let sha512: OpaquePointer
+
+    private init() {
+        sha256 = EVP_MD_fetch(nil, "SHA2-256", nil) ?? EVP_sha256()
+        sha384 = EVP_MD_fetch(nil, "SHA2-384", nil) ?? EVP_sha384()
+        sha512 = EVP_MD_fetch(nil, "SHA2-512", nil) ?? EVP_sha512()
+    }
+}
+
 /// A SHA-2 hash algorithm.
 public enum HashAlgorithm: String, Sendable, CaseIterable, Hashable {
     /// SHA-256 (32-byte digest).
@@ -26,12 +40,14 @@ public enum HashAlgorithm: String, Sendable, CaseIterable, Hashable {
         }
     }
 
-    /// The OpenSSL message digest (a static, never-freed object).
+    /// The OpenSSL message digest: fetched from the default provider once per process (OpenSSL 3 otherwise looks
+    /// the implementation up again on every call that is given the legacy `EVP_sha256()` object, which costs more
+    /// than hashing a Merkle node). Never freed.
     var evpMD: OpaquePointer {
         switch self {
-        case .sha256: EVP_sha256()
-        case .sha384: EVP_sha384()
-        case .sha512: EVP_sha512()
+        case .sha256: FetchedDigests.shared.sha256
+        case .sha384: FetchedDigests.shared.sha384
+        case .sha512: FetchedDigests.shared.sha512
         }
     }
 

@@ -29,6 +29,27 @@ public enum PinStatus: String, Sendable, Hashable, CaseIterable, Codable {
     public static let defaultFailing: Set<PinStatus> = Set(allCases.filter { $0 != .pinned })
 }
 
+/// The signature verdict joined to a pinned finding by `scan --verify` (strings, so the scanner stays below the
+/// verification layers: the values are `GateVerdict` decisions and reason codes).
+public struct FindingVerification: Sendable, Hashable {
+    /// `pass`, `fail` or `indeterminate`.
+    public var decision: String
+    /// Stable reason codes (`no_signatures_found`, `no_matching_signature`, …); empty when it passed.
+    public var reasons: [String]
+    /// One line for a person: what was verified, or why not and the fix.
+    public var message: String?
+
+    /// Creates a verification result.
+    public init(decision: String, reasons: [String] = [], message: String? = nil) {
+        self.decision = decision
+        self.reasons = reasons
+        self.message = message
+    }
+
+    /// Whether the image's signatures satisfied the policy.
+    public var passed: Bool { decision == "pass" }
+}
+
 /// One image reference (or one unreadable file) found by the scanner.
 public struct Finding: Sendable, Hashable {
     /// The file; inside an archive `chart.tgz!path/in/archive` (nested archives add further `!` parts);
@@ -56,6 +77,8 @@ public struct Finding: Sendable, Hashable {
     public var note: String?
     /// For `error` findings: the stable ``ScanError/Code`` raw value.
     public var errorCode: String?
+    /// With `scan --verify`: the signature verdict for a pinned image (nil when not verified).
+    public var verification: FindingVerification?
 
     /// Whether ``status`` is `pinned`.
     public var pinned: Bool { status.isPinned }

@@ -20,6 +20,8 @@ public struct ScanTally: Sendable, Hashable {
     public var textBytes = 0
     /// Findings per status.
     public var byStatus: [PinStatus: Int] = [:]
+    /// With `--verify`: findings whose signature verdict was pass, fail, indeterminate.
+    public var verified = 0, verificationFailed = 0, verificationIndeterminate = 0
 
     /// Creates an empty tally.
     public init() {}
@@ -34,12 +36,24 @@ public struct ScanTally: Sendable, Hashable {
         failOn.reduce(0) { $0 + (byStatus[$1] ?? 0) }
     }
 
-    /// 0 when no finding's status is in `failOn`, else 1.
-    public func exitStatus(failOn: Set<PinStatus>) -> Int32 { failing(failOn) > 0 ? 1 : 0 }
+    /// 1 when a finding's status is in `failOn` or a verified image failed its signature check; else 2 when a
+    /// verification could not decide; else 0.
+    public func exitStatus(failOn: Set<PinStatus>) -> Int32 {
+        if failing(failOn) > 0 || verificationFailed > 0 { return 1 }
+        return verificationIndeterminate > 0 ? 2 : 0
+    }
 
     /// Adds findings to the counts.
     public mutating func add(_ findings: [Finding]) {
-        for f in findings { byStatus[f.status, default: 0] += 1 }
+        for f in findings {
+            byStatus[f.status, default: 0] += 1
+            switch f.verification?.decision {
+            case "pass"?: verified += 1
+            case "fail"?: verificationFailed += 1
+            case .some: verificationIndeterminate += 1
+            case nil: break
+            }
+        }
     }
 }
 
@@ -83,7 +97,7 @@ public final class ScanReportWriter {
                 firstItem = false
                 out += jsonFinding(f)
             case .sarif:
-                guard f.status != .pinned, let result = sarifResult(f) else { continue }
+                guard f.status != .pinned || f.verification.map({ !$0.passed }) == true, let result = sarifResult(f) else { continue }
                 if !firstItem { out += "," }
                 firstItem = false
                 out += result
@@ -114,9 +128,14 @@ public final class ScanReportWriter {
         let object = f.object.map { "[\($0)] " } ?? ""
         let path = f.yamlPath.isEmpty ? "" : "\(object)\(f.yamlPath): "
         let image = f.status == .error ? "" : (f.image.isEmpty ? "(empty) " : "\(f.image) ")
-        let mark = failOn.contains(f.status) ? "✗" : "✓"
+        let mark = failOn.contains(f.status) || f.verification.map({ !$0.passed }) == true ? "✗" : "✓"
         out += "  \(mark) \(f.file):\(f.line): \(path)\(image)— \(f.status.rawValue)"
         if let note = f.note { out += " (\(note))" }
+        if let v = f.verification {
+            out += v.passed ? "; signature verified" : "; signature \(v.decision.uppercased())"
+            if !v.reasons.isEmpty { out += " [\(v.reasons.joined(separator: ", "))]" }
+            if !v.passed, let message = v.message { out += ": \(message)" }
+        }
         return out + "\n"
     }
 
@@ -127,8 +146,13 @@ public final class ScanReportWriter {
         out += "\(t.findings) image finding\(t.findings == 1 ? "" : "s") in \(t.files) file\(t.files == 1 ? "" : "s")"
         out += parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")
         out += "\n"
+        let checked = t.verified + t.verificationFailed + t.verificationIndeterminate
+        if checked > 0 {
+            out += "signatures: \(t.verified) verified, \(t.verificationFailed) failed, \(t.verificationIndeterminate) indeterminate\n"
+        }
         out += failing == 0 ? (t.findings == 0 ? "PASS: no image references found\n" : "PASS: every image is pinned by digest\n")
             : "FAIL: \(failing) finding\(failing == 1 ? "" : "s") not pinned (fail-on: \(failOn.map(\.rawValue).sorted().joined(separator: ",")))\n"
+        if t.verificationFailed > 0 { out += "FAIL: \(t.verificationFailed) pinned image\(t.verificationFailed == 1 ? "" : "s") failed signature verification\n" }
         return out
     }
 
@@ -142,6 +166,12 @@ public final class ScanReportWriter {
         if let o = f.object { out += ",\"object\":\(jsonString(o))" }
         if let n = f.note { out += ",\"note\":\(jsonString(n))" }
         if let c = f.errorCode { out += ",\"errorCode\":\(jsonString(c))" }
+        if let v = f.verification {
+            out += ",\"verification\":{\"decision\":\(jsonString(v.decision)),\"reasons\":["
+            out += v.reasons.map(jsonString).joined(separator: ",") + "]"
+            if let m = v.message { out += ",\"message\":\(jsonString(m))" }
+            out += "}"
+        }
         return out + "}"
     }
 
@@ -152,7 +182,10 @@ public final class ScanReportWriter {
         out += ",\"failing\":\(failing),\"byStatus\":{"
         out += PinStatus.allCases.map { "\(jsonString($0.rawValue)):\(t.byStatus[$0] ?? 0)" }.joined(separator: ",")
         out += "},\"failOn\":[" + failOn.map(\.rawValue).sorted().map(jsonString).joined(separator: ",") + "]"
-        out += ",\"passed\":\(failing == 0)}}\n"
+        if t.verified + t.verificationFailed + t.verificationIndeterminate > 0 {
+            out += ",\"verification\":{\"pass\":\(t.verified),\"fail\":\(t.verificationFailed),\"indeterminate\":\(t.verificationIndeterminate)}"
+        }
+        out += ",\"passed\":\(failing == 0 && t.verificationFailed == 0 && t.verificationIndeterminate == 0)}}\n"
         return out
     }
 
@@ -166,6 +199,7 @@ public final class ScanReportWriter {
         (.templated, "image-templated", "Image is a template expression; render the chart to check it"),
         (.inherited, "image-inherited", "Image repository is empty and falls back to another image"),
         (.error, "scan-error", "File could not be scanned"),
+        (.pinned, "image-signature-not-verified", "Pinned image whose signatures do not satisfy the policy (scan --verify)"),
     ]
 
     private func sarifHeader() -> String {
@@ -174,8 +208,8 @@ public final class ScanReportWriter {
         out += ",\"rules\":["
         out += Self.rules.map { status, id, text in
             "{\"id\":\(jsonString(id)),\"name\":\(jsonString(id)),\"shortDescription\":{\"text\":\(jsonString(text))}"
-                + ",\"fullDescription\":{\"text\":\(jsonString(text + " (status \(status.rawValue)). Pin images by digest: name@sha256:<64 hex>."))}"
-                + ",\"defaultConfiguration\":{\"level\":\"\(failOn.contains(status) ? "error" : "warning")\"}"
+                + ",\"fullDescription\":{\"text\":\(jsonString(status == .pinned ? text + ". Sign the image, or fix the policy flags." : text + " (status \(status.rawValue)). Pin images by digest: name@sha256:<64 hex>."))}"
+                + ",\"defaultConfiguration\":{\"level\":\"\(failOn.contains(status) || status == .pinned ? "error" : "warning")\"}"
                 + ",\"properties\":{\"tags\":[\"security\",\"supply-chain\"]}}"
         }.joined(separator: ",")
         return out + "]}},\"results\":["
@@ -193,8 +227,14 @@ public final class ScanReportWriter {
             message = "Could not scan \(f.file): \(f.note ?? "error")"
         } else {
             let subject = f.image.isEmpty ? f.yamlPath : f.image
-            message = "\(subject) at \(f.yamlPath)\(inArchive) is \(f.status.rawValue)"
-            if let note = f.note { message += " (\(note))" }
+            if f.status == .pinned, let v = f.verification {
+                message = "\(subject) at \(f.yamlPath)\(inArchive) is pinned, but its signature verification says \(v.decision)"
+                if !v.reasons.isEmpty { message += " [\(v.reasons.joined(separator: ", "))]" }
+                if let m = v.message { message += ": \(m)" }
+            } else {
+                message = "\(subject) at \(f.yamlPath)\(inArchive) is \(f.status.rawValue)"
+                if let note = f.note { message += " (\(note))" }
+            }
         }
         var uri = artifact == "-" ? "stdin" : artifact
         while uri.hasPrefix("./") { uri.removeFirst(2) }

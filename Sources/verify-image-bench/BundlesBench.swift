@@ -111,6 +111,42 @@ func benchBundles(_ arguments: [String]) async throws {
     print(String(format: "OpenSSL limit (1 P-384 + 4 P-256 verify):  %8.0f /s  (%.1f µs each)", opensslRate, 1e6 / opensslRate))
     print(String(format: "ratio (bundles / OpenSSL limit):           %8.1f%%  (goal ≥ 90%%)", 100 * bundleRate / opensslRate))
     print(String(format: "Merkle inclusion proofs (%d hashes):       %8.0f /s", proof.hashes.count, merkleRate))
+
+    // The whole CLI, one bundle per process, next to cosign verify-blob when $COSIGN names a cosign binary.
+    // Process start-up dominates: build with `swift build -c release --static-swift-stdlib` to avoid ~12 ms of
+    // dynamic linking of the Swift runtime and Foundation per run.
+    let cliArguments = ["--bundle", bundlePath, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer, artifactPath]
+    let besideBench = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("verify-image").path
+    if arguments.count < 2, FileManager.default.isExecutableFile(atPath: besideBench) {
+        let ours = try timeProcess(besideBench, ["verify-bundle"] + cliArguments, runs: 20)
+        print(String(format: "CLI verify-image verify-bundle (one bundle per process): %6.1f ms median wall", ours * 1000))
+        if let cosign = ProcessInfo.processInfo.environment["COSIGN"], FileManager.default.isExecutableFile(atPath: cosign) {
+            let rootPath = root.appendingPathComponent("keys/sigstore-production-trusted_root.json").path
+            let theirs = try timeProcess(cosign, ["verify-blob", "--trusted-root", rootPath] + cliArguments, runs: 20)
+            print(String(format: "cosign verify-blob (same bundle, same root):              %6.1f ms median wall  (ours %.1f× faster)",
+                         theirs * 1000, theirs / ours))
+        }
+    }
+}
+
+/// Median wall time of running `path arguments` `runs` times (output discarded); throws if a run fails.
+private func timeProcess(_ path: String, _ arguments: [String], runs: Int) throws -> Double {
+    var times = [Double]()
+    for _ in 0..<runs {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        process.waitUntilExit()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        guard process.terminationStatus == 0 else {
+            throw SignatureVerificationError(.signatureInvalid, check: "bench", "\(path) exited \(process.terminationStatus)")
+        }
+    }
+    return times.sorted()[runs / 2]
 }
 
 /// Runs `body` repeatedly for at least `minimumSeconds` (after a short warm-up) and returns calls per second.

@@ -268,11 +268,9 @@ struct UnansweringSource: ContentSource {
 
 @Test func theDeadlineMakesUndecidedSubjectsIndeterminate() async throws {
     let verifier = try ImageVerifier(source: UnansweringSource(), policy: try keyPolicy())
-    let started = Date()
     let verdict = await verifier.verify(["example.com/a@sha256:" + String(repeating: "1", count: 64),
                                          "example.com/b@sha256:" + String(repeating: "2", count: 64)],
                                         at: Date(), timeout: .milliseconds(200))
-    #expect(Date().timeIntervalSince(started) < 30)
     #expect(verdict.decision == .indeterminate)
     #expect(verdict.exitStatus == .indeterminate)
     #expect(verdict.subjects.allSatisfy { $0.reasons == [.deadlineExceeded] })
