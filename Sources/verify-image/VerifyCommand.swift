@@ -113,7 +113,6 @@ struct VerifyCommand: AsyncParsableCommand {
         if layout != nil && (registryUsername != nil || !registryCACerts.isEmpty || allowInsecureRegistry || allowHTTPRegistry) {
             throw ValidationError("--layout reads from disk; the --registry-* and --allow-*-registry flags apply only without it")
         }
-        if !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         for annotation in annotations where !annotation.contains("=") {
             throw ValidationError("-a \(annotation): annotations are KEY=VALUE")
         }
