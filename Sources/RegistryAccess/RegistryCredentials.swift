@@ -127,7 +127,9 @@ public struct DockerCredentialStore: Sendable {
         do { try process.run() } catch {
             throw RegistryError(.unauthorized, "could not run credential helper \(program): \(error)")
         }
-        input.fileHandleForWriting.write(Data(host.utf8))
+        // Docker Hub's credentials are stored under its legacy index URL, as the docker CLI asks for them.
+        let server = Self.normalize(host) == "docker.io" ? "https://index.docker.io/v1/" : host
+        input.fileHandleForWriting.write(Data(server.utf8))
         try? input.fileHandleForWriting.close()
         // Read the answer on another thread so a helper that never ends is stopped after helperTimeout.
         let box = HelperOutput()

@@ -90,6 +90,10 @@ actor RegistryHostState {
     var baseURL: String?
     var challenge: AuthChallenge = .none
     var tokens: [String: (token: String, expires: NIODeadline)] = [:]
+    /// Set once the registry answered 404 to the referrers API (it has none).
+    private(set) var lacksReferrersAPI = false
+
+    func markLacksReferrersAPI() { lacksReferrersAPI = true }
 
     // Concurrency limit.
     let maximumConcurrency: Int

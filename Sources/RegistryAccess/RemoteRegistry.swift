@@ -74,6 +74,8 @@ public final class RemoteRegistry: ContentSource, Sendable {
 
     /// The options in force.
     public let options: Options
+    /// ``Options/cache``, or a memory-only cache for this source's lifetime (so nothing is fetched twice).
+    let cache: ContentCache
     let hosts: RegistryHostTable
     let deadline: NIODeadline?
     let baseTLS: TLSConfiguration
@@ -90,6 +92,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
     /// - Throws: ``RegistryError`` `tls_error` when a CA file cannot be read as PEM certificates.
     public init(options: Options = Options()) throws {
         self.options = options
+        self.cache = options.cache ?? ContentCache(directory: nil)
         var roots: [NIOSSLCertificate] = []
         for file in options.caCertificateFiles {
             do {
@@ -508,17 +511,20 @@ public final class RemoteRegistry: ContentSource, Sendable {
         let tag = reference.tag ?? ImageReference.defaultTag
         let what = "manifest \(reference.repository.name):\(tag)"
         let path = "/v2/\(reference.path)/manifests/\(tag)"
-        let head = try await get(reference, path: path, method: .HEAD, accept: Self.manifestAccept,
-                                 maxBody: 0, what: what)
-        if head.status == 404 { throw failure(head, what: what, notFound: .manifestUnknown) }
-        if head.status == 200, let header = head.header("Docker-Content-Digest"),
-           let digest = try? Digest(validating: header),
-           let type = Self.mediaType(head.header("Content-Type")) {
-            let size = head.header("Content-Length").flatMap(Int64.init)
-            if let size, size > Int64(options.maximumManifestSize) {
-                throw RegistryError(.tooLarge, "\(what) is \(size) bytes; the limit is \(options.maximumManifestSize)", digest: digest)
+        // HEAD saves a transfer when the manifest is likely cached on disk; otherwise one GET by tag is cheaper.
+        if cache.directory != nil {
+            let head = try await get(reference, path: path, method: .HEAD, accept: Self.manifestAccept,
+                                     maxBody: 0, what: what)
+            if head.status == 404 { throw failure(head, what: what, notFound: .manifestUnknown) }
+            if head.status == 200, let header = head.header("Docker-Content-Digest"),
+               let digest = try? Digest(validating: header),
+               let type = Self.mediaType(head.header("Content-Type")) {
+                let size = head.header("Content-Length").flatMap(Int64.init)
+                if let size, size > Int64(options.maximumManifestSize) {
+                    throw RegistryError(.tooLarge, "\(what) is \(size) bytes; the limit is \(options.maximumManifestSize)", digest: digest)
+                }
+                if let size { return Descriptor(mediaType: MediaType(rawValue: type), digest: digest, size: size) }
             }
-            if let size { return Descriptor(mediaType: MediaType(rawValue: type), digest: digest, size: size) }
         }
         // No usable HEAD answer: fetch by tag and hash what came.
         let response = try await get(reference, path: path, accept: Self.manifestAccept,
@@ -538,7 +544,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         }
         let fetched = try decodeManifest(response.body, digest: computed, contentType: response.header("Content-Type"),
                                          hint: nil, location: response.url)
-        await options.cache?.put(computed, response.body)
+        await cache.put(computed, response.body)
         return fetched.descriptor
     }
 
@@ -563,7 +569,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         if let expectedSize, expectedSize > Int64(limit) {
             throw RegistryError(.tooLarge, "manifest \(digest) is \(expectedSize) bytes by its descriptor; the limit is \(limit)", digest: digest)
         }
-        if let cached = await options.cache?.get(digest, maxSize: limit) {
+        if let cached = await cache.get(digest, maxSize: limit) {
             try ContentVerifier.verify(cached, digest: digest, expectedSize: expectedSize, location: "the cache")
             return try decodeManifest(cached, digest: digest, contentType: nil, hint: mediaType, location: "the cache")
         }
@@ -574,7 +580,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         try ContentVerifier.verify(response.body, digest: digest, expectedSize: expectedSize, location: Self.redact(response.url))
         let fetched = try decodeManifest(response.body, digest: digest, contentType: response.header("Content-Type"),
                                          hint: mediaType, location: response.url)
-        await options.cache?.put(digest, response.body)
+        await cache.put(digest, response.body)
         return fetched
     }
 
@@ -585,7 +591,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         if let expectedSize, expectedSize > Int64(maxSize) {
             throw RegistryError(.tooLarge, "blob \(digest) is \(expectedSize) bytes by its descriptor; the limit is \(maxSize)", digest: digest)
         }
-        if let cached = await options.cache?.get(digest, maxSize: maxSize) {
+        if let cached = await cache.get(digest, maxSize: maxSize) {
             try ContentVerifier.verify(cached, digest: digest, expectedSize: expectedSize, location: "the cache")
             return cached
         }
@@ -593,7 +599,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         let response = try await get(repository, path: "/v2/\(repository.path)/blobs/\(digest)", maxBody: maxSize, what: what)
         guard response.status == 200 else { throw failure(response, what: what, notFound: .blobUnknown, digest: digest) }
         try ContentVerifier.verify(response.body, digest: digest, expectedSize: expectedSize, location: Self.redact(response.url))
-        await options.cache?.put(digest, response.body)
+        await cache.put(digest, response.body)
         return response.body
     }
 
@@ -642,7 +648,9 @@ public final class RemoteRegistry: ContentSource, Sendable {
     /// not filter); nil when the registry has no referrers API (404, 400, 406).
     public func referrers(_ repository: ImageReference, subject: Digest,
                           artifactType: String?) async throws -> ImageIndex? {
-        let (_, base) = try await hostState(repository.domain)
+        let (state, base) = try await hostState(repository.domain)
+        // A registry with the API never answers 404; one that answered so has none, so it is not asked again.
+        if await state.lacksReferrersAPI { return nil }
         var first = base + "/v2/\(repository.path)/referrers/\(subject)"
         if let artifactType, let encoded = artifactType.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) {
             first += "?artifactType=" + encoded
@@ -662,7 +670,10 @@ public final class RemoteRegistry: ContentSource, Sendable {
             }
             let response = try await get(repository, path: "", accept: MediaType.ociIndex.rawValue,
                                          maxBody: options.maximumManifestSize, what: what, absoluteURL: current)
-            if pages == 1, [404, 400, 406].contains(response.status) { return nil }
+            if pages == 1, [404, 400, 406].contains(response.status) {
+                if response.status == 404 { await state.markLacksReferrersAPI() }
+                return nil
+            }
             guard (200..<300).contains(response.status) else {
                 throw failure(response, what: what, notFound: .manifestUnknown, digest: subject)
             }

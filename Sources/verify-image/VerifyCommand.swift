@@ -65,7 +65,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-http-registry"), help: "Allow plain HTTP to the registry (always allowed for localhost / 127.0.0.1).")
     var allowHTTPRegistry = false
 
-    @Flag(name: .customLong("no-cache"), help: "Do not use the on-disk cache of verified manifests and blobs ($XDG_CACHE_HOME/image-verifier).")
+    @Flag(name: .customLong("no-cache"), help: "Do not use the on-disk cache of verified manifests and blobs ($XDG_CACHE_HOME/image-verifier); content is then kept in memory for this run only.")
     var noCache = false
 
     @Flag(name: .customLong("attestations"), help: "Verify attestations (DSSE / in-toto) instead of signatures.")

@@ -333,6 +333,15 @@ struct RemoteRegistryIntegrationTests {
         // unreachable, not timeout: the bounded retries gave up before the 60 s deadline (no hang).
         #expect(error?.code == .unreachable)
         #expect(error?.isIndeterminate == true)
+        // After enough consecutive failures the circuit breaker refuses at once, without touching the network.
+        let breaker = try RemoteRegistry(options: TestRegistries.options {
+            $0.maximumRetries = 1
+            $0.circuitBreakerThreshold = 2
+        })
+        _ = await registryError { try await breaker.resolve(reference) }
+        let refused = await registryError { try await breaker.resolve(reference) }
+        #expect(refused?.code == .unreachable)
+        #expect(refused?.message.contains("circuit breaker") == true)
     }
 
     @Test func theOverallDeadlineIsDeadlineExceeded() async throws {
