@@ -308,7 +308,9 @@ struct RemoteRegistryIntegrationTests {
         let anonymous = try RemoteRegistry(options: TestRegistries.options())
         let publicRef = try TestRegistries.reference(TestRegistries.token, "public/pki", digest: digest)
         #expect(try await anonymous.resolve(publicRef).digest == digest)
-        let denied = await registryError { try await anonymous.resolve(repository.withDigest(digest)) }
+        // (A fresh source: content already verified by digest would come from the memory cache of `anonymous`.)
+        let anonymousElsewhere = try RemoteRegistry(options: TestRegistries.options())
+        let denied = await registryError { try await anonymousElsewhere.resolve(repository.withDigest(digest)) }
         #expect(denied?.code == .unauthorized)
         // Wrong credentials: the token service refuses them.
         let wrong = try RemoteRegistry(options: TestRegistries.options {
