@@ -162,3 +162,32 @@ func derLengthEncodingIsMinimal(length: Int) throws {
         #expect(content.withUnsafeBufferPointer { dottedOID($0) } == expected, "\(content)")
     }
 }
+
+@Test(arguments: ["serial number", "subjectAltName", "last TBS byte"])
+func changedLeafByteOutsideTheSCTListFailsTheSCT(field: String) throws {
+    let leaf = try Fixtures.bundleLeaf(githubBundle)
+    let fulcio = try productionFulcio()
+    #expect(try verifyEmbeddedSCTs(leaf: leaf, issuer: fulcio.intermediate, logs: try productionCTLogs()).count == 1)
+    var der = leaf.der
+    let index: Int
+    switch field {
+    case "serial number":
+        var outer = DERReader(der, range: leaf.tbsRange)
+        let tbs = outer.next()
+        var fields = DERReader(der, range: tbs?.contents ?? 0..<0)
+        _ = fields.next()  // [0] version
+        let serial = fields.next()
+        #expect(serial?.tag == 0x02)
+        index = (serial?.contents.upperBound ?? 1) - 1
+    case "subjectAltName":
+        let uri = Array("https://github.com/".utf8)
+        index = try #require((0...(der.count - uri.count)).first { Array(der[$0..<($0 + uri.count)]) == uri }) + 8
+    default:
+        // The last byte of the TBS (in the last extension).
+        index = leaf.tbsRange.upperBound - 1
+    }
+    der[index] ^= 0x01
+    let changed = try Certificate(der: der)
+    #expect(try verifyEmbeddedSCTs(leaf: changed, issuer: fulcio.intermediate, logs: try productionCTLogs()).isEmpty,
+            "a changed \(field) byte must not leave a verifying SCT")
+}
