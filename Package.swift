@@ -16,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
     ],
     targets: [
         // Layer 0: system libraries.
@@ -26,7 +29,13 @@ let package = Package(
         .target(name: "OCIImage", dependencies: [], swiftSettings: swiftSettings),
         .target(name: "GateVerdict", dependencies: [], swiftSettings: swiftSettings),
         // Layer 2.
-        .target(name: "RegistryAccess", dependencies: ["OCIImage", "CryptoPrimitives"], swiftSettings: swiftSettings),
+        .target(name: "RegistryAccess",
+                dependencies: ["OCIImage", "CryptoPrimitives",
+                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                swiftSettings: swiftSettings),
         .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage"], swiftSettings: swiftSettings),
         .target(name: "ManifestScanner", dependencies: ["OCIImage", "CZlib", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 1. System packages: OpenSSL and zlib headers for the C modules.
-packages=(libssl-dev zlib1g-dev pkg-config)
+# 1. System packages: OpenSSL and zlib headers for the C modules; a real registry (CNCF distribution), htpasswd,
+#    openssl and curl for the registry integration tests.
+packages=(libssl-dev zlib1g-dev pkg-config docker-registry apache2-utils openssl curl)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -15,6 +16,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# 2. One build of everything (library, CLI, benchmark, tests), then run the tests without rebuilding.
+# 2. Test registries on 127.0.0.1 (plain HTTP, TLS with a private CA, TLS + basic auth, token auth) with the
+#    fixture images pushed, started while the build runs and stopped at the end, even on failure.
+registries=$(mktemp -d "${TMPDIR:-/tmp}/iv-registries.XXXXXX")
+cleanup() { kill "${registries_pid:-0}" 2>/dev/null || true; scripts/registries.sh stop "$registries" >/dev/null 2>&1 || true; rm -rf "$registries"; }
+trap cleanup EXIT
+trap "exit 130" INT TERM
+scripts/registries.sh start "$registries" > "$registries/start.log" 2>&1 &
+registries_pid=$!
+
+# 3. One build of everything (library, CLI, benchmark, tests), then run the tests without rebuilding.
 swift build --build-tests
+if ! wait "$registries_pid"; then
+  cat "$registries/start.log" >&2
+  echo "test.sh: the test registries did not start" >&2
+  exit 1
+fi
+# shellcheck disable=SC1091
+source "$registries/env"
 swift test --skip-build "$@"

@@ -41,6 +41,10 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         case ioError = "io_error"
         /// The source answered with something the protocol does not allow.
         case invalidResponse = "invalid_response"
+        /// The registry kept failing (HTTP 5xx) after the retries, or its circuit breaker is open.
+        case serverError = "server_error"
+        /// The TLS connection could not be set up (untrusted or invalid certificate, protocol mismatch).
+        case tlsError = "tls_error"
     }
 
     /// How a caller should treat an error when deciding.
@@ -78,7 +82,8 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         case .manifestUnknown, .blobUnknown, .nameUnknown: .notFound
         case .digestMismatch, .sizeMismatch: .integrity
         case .manifestInvalid, .layoutInvalid, .tooLarge, .digestInvalid, .invalidResponse: .invalid
-        case .digestUnsupported, .unauthorized, .rateLimited, .unreachable, .timeout, .ioError: .indeterminate
+        case .digestUnsupported, .unauthorized, .rateLimited, .unreachable, .timeout, .ioError, .serverError, .tlsError:
+            .indeterminate
         }
     }
 

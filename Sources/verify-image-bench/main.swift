@@ -1,5 +1,5 @@
 // verify-image-bench: prints throughput figures next to the raw OpenSSL limit or a peer's time.
-// Usage: verify-image-bench <digest|bundles|scan|images|tlog> [ARGS...]
+// Usage: verify-image-bench <digest|bundles|scan|images|tlog|references|registry> [ARGS...]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -9,6 +9,7 @@ let benches: [String: ([String]) async throws -> Void] = [
     "scan": benchScan,
     "tlog": benchTlog,
     "references": benchReferences,
+    "registry": benchRegistry,
     "images": benchImages,
 ]
 guard let name = arguments.first, let bench = benches[name] else {

@@ -50,6 +50,24 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("layout"), help: "Read images and signatures from this OCI image layout (e.g. `cosign save` output).")
     var layout: String?
 
+    @Option(name: .customLong("registry-cacert"), help: "Trust this CA certificate (PEM) for registry TLS, besides the system roots; repeatable.")
+    var registryCACerts: [String] = []
+
+    @Option(name: .customLong("registry-username"), help: "Registry user name (with --registry-password); default: Docker's config.json and credential helpers.")
+    var registryUsername: String?
+
+    @Option(name: .customLong("registry-password"), help: "Registry password or token (with --registry-username).")
+    var registryPassword: String?
+
+    @Flag(name: .customLong("allow-insecure-registry"), help: "Do not verify the registry's TLS certificate.")
+    var allowInsecureRegistry = false
+
+    @Flag(name: .customLong("allow-http-registry"), help: "Allow plain HTTP to the registry (always allowed for localhost / 127.0.0.1).")
+    var allowHTTPRegistry = false
+
+    @Flag(name: .customLong("no-cache"), help: "Do not use the on-disk cache of verified manifests and blobs ($XDG_CACHE_HOME/image-verifier).")
+    var noCache = false
+
     @Flag(name: .customLong("attestations"), help: "Verify attestations (DSSE / in-toto) instead of signatures.")
     var attestations = false
 
@@ -89,8 +107,11 @@ struct VerifyCommand: AsyncParsableCommand {
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout \(timeout): give seconds between 0 and 86400") }
         if predicateType != nil && !attestations { throw ValidationError("--type applies only with --attestations") }
         if output == .sarif { throw ValidationError("--output sarif applies only to scan; use text or json") }
-        if layout == nil {
-            throw ValidationError("reading from a registry is not available yet; give --layout DIR (e.g. the output of `cosign save --dir DIR IMAGE`)")
+        if (registryUsername == nil) != (registryPassword == nil) {
+            throw ValidationError("--registry-username and --registry-password go together; give both or neither")
+        }
+        if layout != nil && (registryUsername != nil || !registryCACerts.isEmpty || allowInsecureRegistry || allowHTTPRegistry) {
+            throw ValidationError("--layout reads from disk; the --registry-* and --allow-*-registry flags apply only without it")
         }
         for annotation in annotations where !annotation.contains("=") {
             throw ValidationError("-a \(annotation): annotations are KEY=VALUE")
@@ -99,7 +120,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let policy = try makePolicy()
-        let source = try usage { try OCILayoutSource(path: layout ?? "") }
+        let source = try makeSource()
         let verifier = try usage { try ImageVerifier(source: source, policy: policy) }
         let verdict = await verifier.verify(images, at: Date(), timeout: .milliseconds(Int(timeout * 1000)))
         switch output {
@@ -107,6 +128,23 @@ struct VerifyCommand: AsyncParsableCommand {
         default: print(verdict.renderText(), terminator: "")
         }
         throw ExitCode(verdict.exitStatus.rawValue)
+    }
+
+    /// The content source: the OCI layout given with --layout, else the registries the references name.
+    private func makeSource() throws -> any ContentSource {
+        if let layout { return try usage { try OCILayoutSource(path: layout) } }
+        var options = RemoteRegistry.Options()
+        if let registryUsername, let registryPassword {
+            options.credentials = RegistryCredentials(username: registryUsername, password: registryPassword)
+        }
+        options.credentialStore = DockerCredentialStore()
+        options.caCertificateFiles = registryCACerts
+        options.allowInsecureTLS = allowInsecureRegistry
+        options.allowHTTP = allowHTTPRegistry
+        options.timeout = timeout
+        options.requestTimeout = min(30, timeout)
+        if !noCache { options.cache = ContentCache(directory: ContentCache.defaultDirectory) }
+        return try usage { try RemoteRegistry(options: options) }
     }
 
     private func makePolicy() throws -> ImagePolicy {
