@@ -10,7 +10,7 @@ import Darwin
 
 /// `verify-image scan PATH...`: lists every image in Kubernetes manifests, Helm values, Chart.yaml, chart
 /// archives and Kustomize files, and fails when one is not pinned by digest.
-struct ScanCommand: ParsableCommand {
+struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Find images in manifests and charts that are not pinned by digest.",
@@ -18,7 +18,10 @@ struct ScanCommand: ParsableCommand {
             PATH is a file (YAML, JSON, Chart.yaml, kustomization.yaml), a folder (scanned recursively), a chart \
             archive (.tgz), or - for standard input.
             Statuses: \(PinStatus.allCases.map(\.rawValue).joined(separator: ", ")).
-            Exit status: 0 when no finding has a failing status, 1 when one has, 64 for unusable arguments.
+            With --verify, every pinned image is also verified with the verification flags (as `verify` does) and the \
+            verdict joins its finding; a pinned image that fails verification fails the scan.
+            Exit status: 0 when no finding has a failing status (and, with --verify, every pinned image verified), \
+            1 when one has, 2 when a verification could not decide, 64 for unusable arguments.
             """)
 
     @Argument(help: "Files, folders, chart .tgz archives, or - for standard input.")
@@ -31,7 +34,17 @@ struct ScanCommand: ParsableCommand {
             help: "Comma-separated statuses that fail the scan (default: every status except pinned), or 'none'.")
     var failOn: String?
 
-    func run() throws {
+    @Flag(name: .customLong("verify"), help: "Also verify the signatures of every pinned image found (takes the verification flags).")
+    var verify = false
+
+    @OptionGroup(title: "Verification (with --verify)")
+    var verification: VerificationOptions
+
+    func validate() throws {
+        if verify { try verification.validateForVerification() }
+    }
+
+    func run() async throws {
         guard !paths.isEmpty else { usage("give at least one PATH (a file, folder, chart .tgz, or - for stdin)") }
         guard let format = ScanOutputFormat(rawValue: output) else {
             usage("--output must be text, json or sarif, not \(output)")
@@ -66,14 +79,34 @@ struct ScanCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         let output = OutputBox(writer)
-        let tally: ScanTally
-        do {
-            tally = try ManifestScanner(progress: progress).scan(paths: paths) { findings in
-                if stdoutIsTerminal { line.clear() }
-                output.write(findings)
+        var tally: ScanTally
+        if verify {
+            // Verification needs every finding first (each distinct pinned image is verified once, concurrently).
+            let verifier = try verification.makeVerifier()
+            let report: ScanReport
+            do {
+                report = try ManifestScanner(progress: progress).scan(paths: paths)
+            } catch let error as ScanError {
+                usage(error.message)
             }
-        } catch let error as ScanError {
-            usage(error.message)
+            if showProgress { line.show("verifying \(Set(report.findings.filter(\.pinned).compactMap(\.reference)).count) pinned images…") }
+            let joined = await verifier.verify(findings: report.findings, at: Date(), timeout: verification.deadline)
+            line.clear()
+            tally = ScanTally()
+            tally.files = report.filesScanned
+            tally.bytes = report.bytesScanned
+            tally.textBytes = report.textBytes
+            tally.add(joined)
+            output.write(joined)
+        } else {
+            do {
+                tally = try ManifestScanner(progress: progress).scan(paths: paths) { findings in
+                    if stdoutIsTerminal { line.clear() }
+                    output.write(findings)
+                }
+            } catch let error as ScanError {
+                usage(error.message)
+            }
         }
         line.clear()
         writer.finish(tally)

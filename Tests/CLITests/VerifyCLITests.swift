@@ -121,4 +121,19 @@ struct VerifyCLITests {
         #expect(run.status == 1)
         #expect(run.out.contains("invalid_reference"))
     }
+
+    @Test func scanVerifyJoinsSignatureVerdictsToPinnedImages() throws {
+        let base = ["scan", "--verify", "--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub",
+                    "--insecure-ignore-tlog", "testdata/scan/verify/deployment.yaml"]
+        let run = try VerifyImageCLI.run(base)
+        #expect(run.status == 1)
+        #expect(run.out.contains("signatures: 2 verified, 1 failed, 0 indeterminate"), "\(run.out)")
+        let json = try VerifyImageCLI.run(base + ["--output", "json", "--fail-on", "none"])
+        #expect(json.status == 1)   // the tag no longer fails, the unverifiable pinned image still does
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["verification"] as? [String: Int] == ["pass": 2, "fail": 1, "indeterminate": 0])
+        // Without a signer, --verify is a usage error.
+        #expect(try VerifyImageCLI.run(["scan", "--verify", "testdata/scan/verify/deployment.yaml"]).status == 64)
+    }
 }
