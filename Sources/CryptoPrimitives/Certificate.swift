@@ -83,7 +83,7 @@ public struct Certificate: Sendable, Hashable {
     public let signatureAlgorithmOID: String
     /// The raw signatureValue bytes (for ECDSA, the DER Ecdsa-Sig-Value) made by the issuer over `tbsDER`.
     public let signatureValue: [UInt8]
-    private let tbsRange: Range<Int>
+    let tbsRange: Range<Int>
     let box: X509Box
 
     /// The largest certificate accepted (1 MiB).
@@ -136,7 +136,13 @@ public struct Certificate: Sendable, Hashable {
         self.isSelfSigned = X509_self_signed(x509, 1) == 1
         clearOpenSSLErrors()
         do {
-            self.publicKey = try PublicKey(derSPKI: try spkiBytes(x509))
+            // d2i_X509 has already decoded the key: share it (one more reference) with the SPKI bytes sliced from
+            // `der`, instead of re-encoding the SPKI and decoding the key a second time.
+            if let spki = subjectPublicKeyInfoRange(der, tbs: tbs.contents), let pkey = X509_get0_pubkey(x509) {
+                self.publicKey = try PublicKey(retaining: pkey, spkiDER: Array(der[spki]))
+            } else {
+                self.publicKey = try PublicKey(derSPKI: try spkiBytes(x509))
+            }
         } catch let error as CryptoError {
             throw CryptoError(.invalidCertificate, "certificate public key: \(error.message)")
         }
@@ -217,9 +223,57 @@ func asn1StringBytes(_ string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
     return Array(UnsafeBufferPointer(start: data, count: length))
 }
 
-/// The dotted text of an ASN1_OBJECT.
+/// The dotted text of an ASN1_OBJECT (what `OBJ_obj2txt(..., 1)` prints), decoded in Swift from the object's
+/// content octets; OBJ_obj2txt (which formats each arc through BIO_snprintf) is only used for arcs beyond 64 bits.
 func oidString(_ object: OpaquePointer?) -> String {
     guard let object else { return "" }
+    if let data = OBJ_get0_data(object), let text = dottedOID(UnsafeBufferPointer(start: data, count: OBJ_length(object))) {
+        return text
+    }
+    return oidStringByOpenSSL(object)
+}
+
+/// The dotted form of OBJECT IDENTIFIER content octets (X.690 §8.19); nil if empty, truncated, not minimally
+/// encoded, or with an arc that does not fit 57 bits.
+func dottedOID(_ content: UnsafeBufferPointer<UInt8>) -> String? {
+    guard !content.isEmpty else { return nil }
+    var text = ""
+    text.reserveCapacity(content.count * 3)
+    var value: UInt64 = 0
+    var inArc = false
+    var first = true
+    for byte in content {
+        if !inArc && byte == 0x80 { return nil }  // leading 0x80: not minimal
+        guard value < (1 << 57) else { return nil }
+        value = value << 7 | UInt64(byte & 0x7f)
+        inArc = true
+        guard byte & 0x80 == 0 else { continue }
+        if first {
+            let top: UInt64 = value < 40 ? 0 : value < 80 ? 1 : 2
+            text += String(top)
+            text += "."
+            text += String(value - 40 * top)
+            first = false
+        } else {
+            text += "."
+            text += String(value)
+        }
+        value = 0
+        inArc = false
+    }
+    return inArc ? nil : text
+}
+
+/// The OIDs of `certificate`'s extensions as formatted by OpenSSL: the reference the Swift OID decoder is checked
+/// against.
+func extensionOIDsFormattedByOpenSSL(_ certificate: Certificate) -> [String] {
+    (0..<max(X509_get_ext_count(certificate.box.pointer), 0)).map { index in
+        X509_EXTENSION_get_object(X509_get_ext(certificate.box.pointer, index)).map(oidStringByOpenSSL) ?? ""
+    }
+}
+
+/// The dotted text of an ASN1_OBJECT, as formatted by OpenSSL.
+func oidStringByOpenSSL(_ object: OpaquePointer) -> String {
     var buffer = [CChar](repeating: 0, count: 128)
     let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
     guard length > 0 else { return "" }
@@ -275,7 +329,26 @@ func dateFromASN1Time(_ time: UnsafePointer<ASN1_TIME>?, what: String) throws ->
     return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
 }
 
-private func spkiBytes(_ x509: OpaquePointer) throws -> [UInt8] {
+/// The range of the SubjectPublicKeyInfo TLV inside `der`, given the range of the TBSCertificate's contents:
+/// TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, validity, subject,
+/// subjectPublicKeyInfo, ... }. Nil if the layout is not strict DER as expected (the caller then re-encodes).
+func subjectPublicKeyInfoRange(_ der: [UInt8], tbs: Range<Int>) -> Range<Int>? {
+    var reader = DERReader(der, range: tbs)
+    guard var element = reader.next() else { return nil }
+    if element.tag == 0xa0 {
+        guard let next = reader.next() else { return nil }
+        element = next
+    }
+    // serialNumber INTEGER, then signature, issuer, validity, subject (SEQUENCEs), then the SPKI SEQUENCE.
+    guard element.tag == 0x02 else { return nil }
+    for _ in 0..<4 {
+        guard let field = reader.next(), field.tag == 0x30 else { return nil }
+    }
+    guard let spki = reader.next(), spki.tag == 0x30 else { return nil }
+    return spki.whole
+}
+
+func spkiBytes(_ x509: OpaquePointer) throws -> [UInt8] {
     guard let spki = X509_get_X509_PUBKEY(x509),
           let bytes = derEncode({ i2d_X509_PUBKEY(spki, $0) }) else {
         throw cryptoError(.invalidCertificate, "certificate has no encodable SubjectPublicKeyInfo")

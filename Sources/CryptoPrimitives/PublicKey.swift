@@ -89,6 +89,16 @@ public struct PublicKey: Sendable, Hashable {
         self.box = box
     }
 
+    /// Wraps a key OpenSSL has already decoded (e.g. a certificate's, from `X509_get0_pubkey`), taking one more
+    /// reference to it; `spkiDER` must be the exact SPKI the key was decoded from. Nothing is parsed again.
+    /// - Throws: `CryptoError` `invalid_key` if the key is of an unsupported type, curve or size.
+    init(retaining pkey: OpaquePointer, spkiDER: [UInt8]) throws {
+        self.kind = try PublicKey.classify(pkey)
+        guard EVP_PKEY_up_ref(pkey) == 1 else { throw cryptoError(.internalError, "EVP_PKEY_up_ref failed") }
+        self.box = EVPKeyBox(pkey)
+        self.spkiDER = spkiDER
+    }
+
     /// Parses a DER PKCS#1 RSAPublicKey (as in "RSA PUBLIC KEY" PEM, or trusted-root keys with `PKCS1_` key
     /// details); `spkiDER` is its SubjectPublicKeyInfo re-encoding.
     /// - Throws: `CryptoError` `invalid_key` if malformed, with trailing bytes, or outside 2048–8192 bits.

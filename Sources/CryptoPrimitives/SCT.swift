@@ -176,22 +176,82 @@ private func verifySCTSignature(_ sct: SignedCertificateTimestamp, signed: [UInt
     }
 }
 
-/// The leaf's TBSCertificate with the embedded SCT list extension removed, DER re-encoded (what the CA submitted
-/// to the log as the precertificate TBS).
+/// The DER of the SCT list extension's OID, 1.3.6.1.4.1.11129.2.4.2.
+private let embeddedSCTListOIDDER: [UInt8] = [0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02]
+
+/// The leaf's TBSCertificate with the embedded SCT list extension removed (what the CA submitted to the log as the
+/// precertificate TBS), rebuilt from the leaf's original DER: the bytes before and after the removed Extension are
+/// kept as they are and only the three enclosing lengths (extensions SEQUENCE, [3] wrapper, TBSCertificate) are
+/// re-encoded. Nothing is copied or re-encoded by OpenSSL.
+/// - Throws: `CryptoError` `sct_invalid` if the leaf has no or several SCT list extensions or its TBSCertificate
+///   is not strict DER.
 func precertificateTBS(_ leaf: Certificate) throws -> [UInt8] {
-    defer { clearOpenSSLErrors() }
-    guard let copy = X509_dup(leaf.box.pointer) else { throw cryptoError(.internalError, "X509_dup failed") }
-    defer { X509_free(copy) }
-    let index = X509_get_ext_by_NID(copy, NID_ct_precert_scts, -1)
-    guard index >= 0, let removed = X509_delete_ext(copy, index) else {
-        throw CryptoError(.sctInvalid, "leaf has no SCT list extension")
+    let der = leaf.der
+    let notDER = CryptoError(.sctInvalid, "the leaf's TBSCertificate is not strict DER; cannot rebuild the precertificate TBS")
+    var outer = DERReader(der, range: leaf.tbsRange)
+    guard let tbs = outer.next(), tbs.tag == 0x30, outer.isAtEnd else { throw notDER }
+    // TBSCertificate fields: the extensions are the [3] EXPLICIT field, the last one.
+    var fields = DERReader(der, range: tbs.contents)
+    var wrapper: DERReader.Element?
+    while !fields.isAtEnd {
+        guard let field = fields.next() else { throw notDER }
+        if field.tag == 0xa3 { wrapper = field }
     }
-    X509_EXTENSION_free(removed)
-    guard X509_get_ext_by_NID(copy, NID_ct_precert_scts, -1) < 0 else {
-        throw CryptoError(.sctInvalid, "leaf has more than one SCT list extension")
+    guard let wrapper else { throw CryptoError(.sctInvalid, "leaf has no SCT list extension") }
+    var inWrapper = DERReader(der, range: wrapper.contents)
+    guard let list = inWrapper.next(), list.tag == 0x30, inWrapper.isAtEnd else { throw notDER }
+    var extensions = DERReader(der, range: list.contents)
+    var removed: Range<Int>?
+    while !extensions.isAtEnd {
+        guard let ext = extensions.next(), ext.tag == 0x30 else { throw notDER }
+        var inExtension = DERReader(der, range: ext.contents)
+        guard let oid = inExtension.next(), oid.tag == 0x06 else { throw notDER }
+        if der[oid.whole].elementsEqual(embeddedSCTListOIDDER) {
+            guard removed == nil else { throw CryptoError(.sctInvalid, "leaf has more than one SCT list extension") }
+            removed = ext.whole
+        }
     }
-    guard let tbs = derEncode({ i2d_re_X509_tbs(copy, $0) }) else {
-        throw cryptoError(.sctInvalid, "cannot encode the precertificate TBS")
+    guard let removed else { throw CryptoError(.sctInvalid, "leaf has no SCT list extension") }
+
+    let listLength = list.contents.count - removed.count
+    let wrapperLength = 1 + derLengthSize(listLength) + listLength
+    let tbsLength = tbs.contents.count - wrapper.whole.count + 1 + derLengthSize(wrapperLength) + wrapperLength
+    var out: [UInt8] = []
+    out.reserveCapacity(1 + derLengthSize(tbsLength) + tbsLength)
+    out.append(0x30)
+    appendDERLength(tbsLength, to: &out)
+    out += der[tbs.contents.lowerBound..<wrapper.whole.lowerBound]
+    out.append(0xa3)
+    appendDERLength(wrapperLength, to: &out)
+    out.append(0x30)
+    appendDERLength(listLength, to: &out)
+    out += der[list.contents.lowerBound..<removed.lowerBound]
+    out += der[removed.upperBound..<list.contents.upperBound]
+    out += der[wrapper.whole.upperBound..<tbs.contents.upperBound]
+    return out
+}
+
+/// The number of octets of the DER (minimal, definite) encoding of `length`.
+func derLengthSize(_ length: Int) -> Int {
+    guard length >= 0x80 else { return 1 }
+    var size = 1
+    var rest = length
+    while rest > 0 {
+        size += 1
+        rest >>= 8
     }
-    return tbs
+    return size
+}
+
+/// Appends the DER (minimal, definite) encoding of `length`.
+func appendDERLength(_ length: Int, to out: inout [UInt8]) {
+    guard length >= 0x80 else {
+        out.append(UInt8(length))
+        return
+    }
+    let count = derLengthSize(length) - 1
+    out.append(0x80 | UInt8(count))
+    for index in stride(from: count - 1, through: 0, by: -1) {
+        out.append(UInt8(truncatingIfNeeded: length >> (8 * index)))
+    }
 }
