@@ -15,7 +15,7 @@ public enum Artifact: Sendable {
     public static func parseDigest(_ text: String) -> (HashAlgorithm, [UInt8])? {
         guard let colon = text.firstIndex(of: ":"),
               let algorithm = HashAlgorithm(rawValue: String(text[..<colon])),
-              let value = hexDecode(String(text[text.index(after: colon)...])),
+              let value = bytesFromHex(String(text[text.index(after: colon)...])),
               value.count == algorithm.byteCount
         else { return nil }
         return (algorithm, value)

@@ -10,8 +10,8 @@ extension VerificationRun {
         for (index, entry) in bundle.tlogEntries.enumerated() {
             let shape = bundle.tlogEntryShapes[index]
             guard let log = verifier.logs(id: shape.logID).first else {
-                unknown.append(hexEncode(shape.logID.prefix(8)))
-                notes.append("tlogEntries[\(index)] is from log \(hexEncode(shape.logID.prefix(8)))…, which the trusted root does not list; ignored")
+                unknown.append((shape.logID.prefix(8)).hexString)
+                notes.append("tlogEntries[\(index)] is from log \((shape.logID.prefix(8)).hexString)…, which the trusted root does not list; ignored")
                 continue
             }
             let label = "tlogEntries[\(index)] (\(log.instance.baseURL) index \(shape.logIndex))"
@@ -37,7 +37,7 @@ extension VerificationRun {
             }
             pass("tlog.body", "\(label): \(body.kind) \(body.apiVersion) body matches the bundle's signature, \(leaf != nil ? "certificate" : "key") and artifact")
             let integrated = verified.setVerified ? verified.integratedTime : nil
-            logEntries.append(.init(logURL: log.instance.baseURL, logID: hexEncode(shape.logID), logIndex: shape.logIndex,
+            logEntries.append(.init(logURL: log.instance.baseURL, logID: (shape.logID).hexString, logIndex: shape.logIndex,
                                     kindVersion: "\(shape.kind)/\(shape.version)", integratedTime: integrated,
                                     setVerified: verified.setVerified, inclusionProofVerified: verified.inclusionProofVerified))
         }
@@ -95,7 +95,7 @@ extension VerificationRun {
                 throw mismatch("entry records a \(algorithm.rawValue) digest, which is unknown for this artifact; pass the file")
             }
             guard actual == digest else {
-                throw mismatch("entry records artifact \(algorithm.rawValue):\(hexEncode(digest)), but the artifact is \(hexEncode(actual))")
+                throw mismatch("entry records artifact \(algorithm.rawValue):\((digest).hexString), but the artifact is \((actual).hexString)")
             }
         }
         func envelope() throws -> DSSEEnvelope {

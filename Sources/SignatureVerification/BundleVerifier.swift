@@ -268,7 +268,7 @@ struct VerificationRun {
         switch (policy.signer, bundle.verificationMaterial) {
         case (.key(let key), .publicKey):
             signingKey = key
-            pass("key", "bundle is key-signed; verifying with the given key \(hexEncode(HashAlgorithm.sha256.hash(key.spkiDER)).prefix(16))…")
+            pass("key", "bundle is key-signed; verifying with the given key \((HashAlgorithm.sha256.hash(key.spkiDER)).hexString.prefix(16))…")
         case (.key, _):
             throw SignatureVerificationError(.keyMismatch, check: "key",
                                              "bundle is signed with a certificate, not a key; verify it with --certificate-identity and --certificate-oidc-issuer")
@@ -340,7 +340,7 @@ struct VerificationRun {
         if let leaf, let identity {
             signer = .certificate(identity, serialNumberHex: leaf.serialNumberHex, notBefore: leaf.notBefore, notAfter: leaf.notAfter)
         } else {
-            signer = .key(keyID: hexEncode(HashAlgorithm.sha256.hash(signingKey.spkiDER)))
+            signer = .key(keyID: (HashAlgorithm.sha256.hash(signingKey.spkiDER)).hexString)
         }
         let contentKind: String
         switch bundle.content {
@@ -462,7 +462,7 @@ struct VerificationRun {
                                              scts.isEmpty ? "no embedded SCT verifies against a trusted CT log"
                                                           : "no embedded SCT falls inside its CT log key's validity period")
         }
-        pass("certificate.sct", "embedded SCT from CT log \(hexEncode(first.logID.prefix(8)))… at \(formatRFC3339(first.timestamp)) verifies")
+        pass("certificate.sct", "embedded SCT from CT log \((first.logID.prefix(8)).hexString)… at \(formatRFC3339(first.timestamp)) verifies")
     }
 
     // MARK: Signature and artifact
@@ -492,7 +492,7 @@ struct VerificationRun {
                 if let actual = artifact.digest(algorithm) {
                     guard actual == hint else {
                         throw SignatureVerificationError(.artifactMismatch, check: "artifact",
-                                                         "artifact \(algorithm.rawValue) is \(hexEncode(actual)), but the bundle's messageDigest is \(hexEncode(hint)); this bundle is for another artifact")
+                                                         "artifact \(algorithm.rawValue) is \((actual).hexString), but the bundle's messageDigest is \((hint).hexString); this bundle is for another artifact")
                     }
                 }
             }
@@ -525,7 +525,7 @@ struct VerificationRun {
             }
             pass("signature", "message signature verifies over the artifact")
             if let sha256 = artifact.digest(.sha256) {
-                pass("artifact", "artifact sha256:\(hexEncode(sha256)) is the signed message")
+                pass("artifact", "artifact sha256:\((sha256).hexString) is the signed message")
             }
             return nil
 
@@ -562,7 +562,7 @@ struct VerificationRun {
             }
             guard let (algorithm, digest) = matched else {
                 let known = artifact.availableAlgorithms.compactMap { algorithm in
-                    artifact.digest(algorithm).map { "\(algorithm.rawValue):\(hexEncode($0))" }
+                    artifact.digest(algorithm).map { "\(algorithm.rawValue):\(($0).hexString)" }
                 }
                 let subjects = statement.subjects.prefix(3).map { subject in
                     subject.digests.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
@@ -570,7 +570,7 @@ struct VerificationRun {
                 throw SignatureVerificationError(.artifactMismatch, check: "artifact",
                                                  "artifact (\(known.prefix(2).joined(separator: ", "))) is not a subject of the in-toto statement (subjects: \(subjects.joined(separator: "; "))\(statement.subjects.count > 3 ? "; …" : ""))")
             }
-            pass("artifact", "artifact \(algorithm.rawValue):\(hexEncode(digest)) is a subject of the in-toto statement (\(statement.predicateType))")
+            pass("artifact", "artifact \(algorithm.rawValue):\((digest).hexString) is a subject of the in-toto statement (\(statement.predicateType))")
             return statement
         }
     }

@@ -108,7 +108,7 @@ public struct InTotoStatement: Sendable, Equatable {
 
     /// Whether some subject carries `digest` (bytes) under the algorithm's in-toto name (`sha256`, `sha384`, `sha512`).
     public func hasSubject(algorithm: HashAlgorithm, digest: [UInt8]) -> Bool {
-        let hex = hexEncode(digest)
+        let hex = (digest).hexString
         let name = algorithm.rawValue
         return subjects.contains { $0.digests[name]?.lowercased() == hex }
     }

@@ -55,42 +55,6 @@ private func base64Decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
 @usableFromInline
 func base64Encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
-/// Lowercase hex of bytes.
-@usableFromInline
-func hexEncode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-/// Decodes lowercase or uppercase hex; nil on odd length or a non-hex character.
-@usableFromInline
-func hexDecode(_ string: String) -> [UInt8]? {
-    let chars = Array(string.utf8)
-    guard chars.count % 2 == 0 else { return nil }
-    func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-    var out = [UInt8]()
-    out.reserveCapacity(chars.count / 2)
-    var index = 0
-    while index < chars.count {
-        guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
-        out.append(high << 4 | low)
-        index += 2
-    }
-    return out
-}
 
 /// Parses an RFC 3339 timestamp (`2021-01-12T11:53:27Z`, `…27.123Z`, `…27+02:00`) without a formatter or the clock.
 /// Returns nil when the string is not a valid RFC 3339 date-time.

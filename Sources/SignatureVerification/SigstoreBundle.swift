@@ -245,9 +245,9 @@ public struct SigstoreBundle: Sendable {
         var seen = Set<String>()
         tlogEntryShapes = try entries.enumerated().map { index, entry in
             let shape = try TlogEntryShape(entry, field: "tlogEntries[\(index)]", version: version)
-            let key = hexEncode(shape.logID) + "/" + String(shape.logIndex)
+            let key = (shape.logID).hexString + "/" + String(shape.logIndex)
             guard seen.insert(key).inserted else {
-                throw bundleError("bundle.tlog_entries", "tlogEntries[\(index)] repeats log \(hexEncode(shape.logID.prefix(4)))… index \(shape.logIndex)")
+                throw bundleError("bundle.tlog_entries", "tlogEntries[\(index)] repeats log \((shape.logID.prefix(4)).hexString)… index \(shape.logIndex)")
             }
             return shape
         }

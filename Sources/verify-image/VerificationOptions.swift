@@ -8,17 +8,7 @@ struct VerificationOptions: ParsableArguments {
     @Option(name: .customLong("key"), help: "Trusted public key (PEM SubjectPublicKeyInfo); repeat for several.")
     var keys: [String] = []
 
-    @Option(name: .customLong("certificate-identity"), help: "Expected certificate identity (SAN), exact.")
-    var certificateIdentity: String?
-
-    @Option(name: .customLong("certificate-identity-regexp"), help: "Expected certificate identity, anchored regexp.")
-    var certificateIdentityRegexp: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer"), help: "Expected OIDC issuer, exact.")
-    var certificateOIDCIssuer: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer-regexp"), help: "Expected OIDC issuer, anchored regexp.")
-    var certificateOIDCIssuerRegexp: String?
+    @OptionGroup var certificate: CertificateIdentityOptions
 
     @Option(name: .customLong("trusted-root"), help: "Sigstore trusted_root.json (default: the production root shipped in keys/).")
     var trustedRoot: String?
@@ -73,20 +63,14 @@ struct VerificationOptions: ParsableArguments {
 
     /// Checks the flags that verification needs (called by `verify`, and by `scan` when `--verify` is given).
     func validateForVerification() throws {
-        if keys.isEmpty && certificateIdentity == nil && certificateIdentityRegexp == nil {
+        try certificate.validateExclusive()
+        if keys.isEmpty && !certificate.hasIdentity {
             throw ValidationError("say who must have signed: --key FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
         }
-        if !keys.isEmpty && (certificateIdentity != nil || certificateIdentityRegexp != nil) {
+        if !keys.isEmpty && certificate.hasIdentity {
             throw ValidationError("--key and --certificate-identity exclude each other; give one")
         }
-        if certificateIdentity != nil && certificateIdentityRegexp != nil {
-            throw ValidationError("--certificate-identity and --certificate-identity-regexp exclude each other; give one")
-        }
-        if certificateOIDCIssuer != nil && certificateOIDCIssuerRegexp != nil {
-            throw ValidationError("--certificate-oidc-issuer and --certificate-oidc-issuer-regexp exclude each other; give one")
-        }
-        if (certificateIdentity != nil || certificateIdentityRegexp != nil) && certificateChain == nil
-            && certificateOIDCIssuer == nil && certificateOIDCIssuerRegexp == nil {
+        if certificate.hasIdentity && certificateChain == nil && !certificate.hasIssuer {
             throw ValidationError("keyless verification needs --certificate-oidc-issuer (or -regexp) as well as the identity")
         }
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout \(timeout): give seconds between 0 and 86400") }
@@ -134,12 +118,8 @@ struct VerificationOptions: ParsableArguments {
         if !keys.isEmpty {
             signer = .keys(try keys.map { path in try usage { try PublicKey(pem: try readText(path, what: "--key")) } })
         } else {
-            let identity = try usage {
-                try certificateIdentity.map { StringMatcher.exact($0) } ?? StringMatcher.regexp(certificateIdentityRegexp ?? "")
-            }
-            let issuer = try usage {
-                try certificateOIDCIssuer.map { StringMatcher.exact($0) } ?? certificateOIDCIssuerRegexp.map { try StringMatcher.regexp($0) }
-            }
+            let identity = try certificate.identityMatcher()
+            let issuer = try certificate.issuerMatcher()
             signer = .certificate(identity: identity, issuer: issuer, extensions: [:])
         }
         let chain = try certificateChain.map { path in try usage { try Certificate.parsePEM(try readText(path, what: "--certificate-chain")) } }

@@ -21,17 +21,7 @@ struct VerifyBundleCommand: AsyncParsableCommand {
     @Option(help: "The Sigstore bundle to verify.")
     var bundle: String
 
-    @Option(name: .customLong("certificate-identity"), help: "Expected certificate identity (SAN), exact.")
-    var certificateIdentity: String?
-
-    @Option(name: .customLong("certificate-identity-regexp"), help: "Expected certificate identity, anchored regexp.")
-    var certificateIdentityRegexp: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer"), help: "Expected OIDC issuer, exact.")
-    var certificateOIDCIssuer: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer-regexp"), help: "Expected OIDC issuer, anchored regexp.")
-    var certificateOIDCIssuerRegexp: String?
+    @OptionGroup var certificate: CertificateIdentityOptions
 
     @Option(help: "PEM public key for key-signed bundles (instead of a certificate identity).")
     var key: String?
@@ -50,15 +40,14 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             throw ValidationError("--output must be text or json")
         }
         if key != nil {
-            if certificateIdentity != nil || certificateIdentityRegexp != nil || certificateOIDCIssuer != nil
-                || certificateOIDCIssuerRegexp != nil {
+            if certificate.isGiven {
                 throw ValidationError("--key cannot be combined with --certificate-identity/--certificate-oidc-issuer")
             }
         } else {
-            guard (certificateIdentity == nil) != (certificateIdentityRegexp == nil) else {
+            guard (certificate.identity == nil) != (certificate.identityRegexp == nil) else {
                 throw ValidationError("give exactly one of --certificate-identity and --certificate-identity-regexp (or --key)")
             }
-            guard (certificateOIDCIssuer == nil) != (certificateOIDCIssuerRegexp == nil) else {
+            guard (certificate.issuer == nil) != (certificate.issuerRegexp == nil) else {
                 throw ValidationError("give exactly one of --certificate-oidc-issuer and --certificate-oidc-issuer-regexp")
             }
         }
@@ -174,8 +163,8 @@ struct VerifyBundleCommand: AsyncParsableCommand {
                                                  "key file \(key) is not a usable PEM public key: \(error)")
             }
         }
-        let identity = try certificateIdentityRegexp.map { try StringMatcher.regexp($0) } ?? .exact(certificateIdentity ?? "")
-        let issuer = try certificateOIDCIssuerRegexp.map { try StringMatcher.regexp($0) } ?? .exact(certificateOIDCIssuer ?? "")
+        let identity = try certificate.identityMatcher()
+        let issuer = try certificate.issuerMatcher() ?? .exact("")
         return .certificate(identity: identity, issuer: issuer)
     }
 

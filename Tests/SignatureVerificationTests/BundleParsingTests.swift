@@ -11,7 +11,7 @@ import Testing
         #expect(root.ctLogs.count == 2)
         #expect(root.timestampAuthorities.count == 1)
         #expect(root.transparencyLogs.contains { $0.baseURL == "https://rekor.sigstore.dev"
-                && hexEncode($0.logID) == "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d" })
+                && $0.logID.hexString == "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d" })
         #expect(root.transparencyLogs.contains { $0.host == "log2025-1.rekor.sigstore.dev" })
         // The embedded bytes are exactly keys/sigstore-production-trusted_root.json.
         let file = try Data(contentsOf: BundleFixtures.packageRoot.appendingPathComponent("keys/sigstore-production-trusted_root.json"))
@@ -264,7 +264,7 @@ import Testing
             return
         }
         #expect(message.digestAlgorithm == .sha256)
-        #expect(message.digest.map(hexEncode) == "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf")
+        #expect(message.digest.map(\.hexString) == "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf")
     }
 
     @Test(arguments: [("aGVsbG8=", "hello"), ("aGVsbG8", "hello"), ("aGVs\nbG8=\n", "hello"), ("aGk-_w==", "hi\u{3E}\u{FF}"), ("", "")])
@@ -313,7 +313,7 @@ import Testing
             return
         }
         let statement = try InTotoStatement(json: envelope.payload)
-        let digest = try #require(hexDecode("46d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c"))
+        let digest = try #require(bytesFromHex("46d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c"))
         #expect(statement.hasSubject(algorithm: .sha512, digest: digest))
         #expect(!statement.hasSubject(algorithm: .sha256, digest: Array(digest.prefix(32))))
     }

@@ -1,3 +1,4 @@
+import CryptoPrimitives
 // cosign's legacy `dev.sigstore.cosign/bundle` annotation.
 import Foundation
 
@@ -44,7 +45,7 @@ public struct CosignRekorBundle: Sendable, Hashable, Decodable {
             throw TransparencyLogError(.tlogEntryInvalid, "cosign bundle annotation lacks Payload.integratedTime or Payload.logIndex")
         }
         let logIDText = try payload.decodeIfPresent(String.self, forKey: "logID") ?? ""
-        guard let logID = TLogCoding.hexDecode(logIDText), logID.count == 32 else {
+        guard let logID = bytesFromHex(logIDText), logID.count == 32 else {
             throw TransparencyLogError(.tlogEntryInvalid, "cosign bundle annotation Payload.logID is not 64 hex digits")
         }
         self.init(signedEntryTimestamp: set, body: body, integratedTime: integratedTime, logIndex: logIndex, logID: logID)

@@ -186,7 +186,7 @@ private struct BodyReader {
     func hashV1(_ object: TLogJSON, _ path: String) throws -> EntryDigest {
         let name = try string(object, "algorithm", path)
         guard let algorithm = HashAlgorithm(rawValue: name) else { throw fail("\(path)algorithm \"\(name)\" is not sha256/sha384/sha512") }
-        guard let value = TLogCoding.hexDecode(try string(object, "value", path)), value.count == algorithm.byteCount else {
+        guard let value = bytesFromHex(try string(object, "value", path)), value.count == algorithm.byteCount else {
             throw fail("\(path)value is not a \(algorithm.byteCount)-byte hex digest")
         }
         return EntryDigest(algorithm: algorithm, value: value)

@@ -140,7 +140,7 @@ public enum TransparencyLogVerifier {
         let object = TLogJSON.object([
             "body": .string(TLogCoding.base64Encode(body)),
             "integratedTime": .number(String(integratedTime)),
-            "logID": .string(TLogCoding.hexEncode(logID)),
+            "logID": .string(logID.hexString),
             "logIndex": .number(String(logIndex)),
         ])
         do { return try object.canonicalBytes() } catch {
