@@ -34,20 +34,15 @@ struct SignatureDiscovery: Sendable {
         var found: [SignatureCandidate] = []
         let suffix = mode == .signatures ? "sig" : "att"
         let tag = digest.cosignTag(suffix: suffix)
-        if let descriptor = try await resolveIfPresent(repository, tag: tag) {
+        // The legacy tag and the referrers are independent lookups: over a network they run at the same time.
+        async let legacy = resolveIfPresent(repository, tag: tag)
+        async let listed = referrers(of: digest, in: repository)
+        if let descriptor = try await legacy {
             found.append(try await candidate(repository, manifest: descriptor, source: "tag \(tag)"))
         }
         let wanted = mode == .signatures ? SignatureDiscovery.cosignSignatureArtifactType
                                          : SignatureDiscovery.cosignAttestationArtifactType
-        var referrers: [Descriptor] = []
-        var where_ = "referrers API"
-        if let index = try await source.referrers(repository, subject: digest, artifactType: nil) {
-            referrers = index.manifests
-        } else if let indexDigest = try await resolveIfPresent(repository, tag: digest.referrersTag) {
-            where_ = "referrers tag \(digest.referrersTag)"
-            let fetched = try await source.manifest(repository, descriptor: indexDigest)
-            if case .index(let index) = fetched.manifest { referrers = index.manifests }
-        }
+        let (referrers, where_) = try await listed
         // The index entry's artifactType is only a hint (cosign writes the config's type there); the manifest decides.
         for descriptor in referrers.prefix(SignatureDiscovery.maximumCandidates) {
             let hint = descriptor.artifactType ?? ""
@@ -68,6 +63,19 @@ struct SignatureDiscovery: Sendable {
             }
         }
         return found
+    }
+
+    /// The referrers of `digest`: from the referrers API when the source has one, else from the referrers tag.
+    private func referrers(of digest: Digest, in repository: ImageReference) async throws -> ([Descriptor], String) {
+        if let index = try await source.referrers(repository, subject: digest, artifactType: nil) {
+            return (index.manifests, "referrers API")
+        }
+        guard let indexDescriptor = try await resolveIfPresent(repository, tag: digest.referrersTag) else {
+            return ([], "referrers API")
+        }
+        let fetched = try await source.manifest(repository, descriptor: indexDescriptor)
+        guard case .index(let index) = fetched.manifest else { return ([], "referrers tag \(digest.referrersTag)") }
+        return (index.manifests, "referrers tag \(digest.referrersTag)")
     }
 
     /// The manifest a tag points to, or nil when there is no such tag ("not found" is an answer; any other error
