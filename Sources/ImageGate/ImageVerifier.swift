@@ -177,7 +177,10 @@ public struct ImageVerifier: Sendable {
     func verifyCandidates(of repository: ImageReference, digest: Digest, at time: Date) async throws -> [SignatureReport] {
         var reports: [SignatureReport] = []
         for candidate in try await SignatureDiscovery(source: source).candidates(for: repository, digest: digest, mode: policy.mode) {
-            for layer in candidate.layers {
+            // A layer of the other kind (a DSSE attestation among signatures, or the reverse) is no candidate:
+            // an attestation is not a signature, whoever made it.
+            let wantedKind: CosignLayer.Kind = policy.mode == .signatures ? .signature : .attestation
+            for layer in candidate.layers where layer.kind == wantedKind {
                 reports.append(cosign.verify(layer, imageDigest: digest.string, source: candidate.source, now: time))
             }
             for bundle in candidate.bundles {

@@ -275,3 +275,24 @@ struct UnansweringSource: ContentSource {
     #expect(verdict.exitStatus == .indeterminate)
     #expect(verdict.subjects.allSatisfy { $0.reasons == [.deadlineExceeded] })
 }
+
+/// An attestation copied into the signature tag's manifest is not accepted as a signature.
+@Test func anAttestationLayerIsNotASignature() async throws {
+    let fm = FileManager.default
+    let original = imagesDir.appendingPathComponent("layouts/app-v1")
+    let copy = fm.temporaryDirectory.appendingPathComponent("swap-\(UUID().uuidString)")
+    defer { try? fm.removeItem(at: copy) }
+    try fm.copyItem(at: original, to: copy.appendingPathComponent("app-v1"))
+    // Point the `sigs` entry of index.json at the attestation manifest.
+    let indexURL = copy.appendingPathComponent("app-v1/index.json")
+    var index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: indexURL)) as? [String: Any])
+    var entries = try #require(index["manifests"] as? [[String: Any]])
+    let sig = try #require(entries.firstIndex { ($0["annotations"] as? [String: String])?["kind"] == "dev.cosignproject.cosign/sigs" })
+    let att = try #require(entries.firstIndex { ($0["annotations"] as? [String: String])?["kind"] == "dev.cosignproject.cosign/atts" })
+    entries[sig]["digest"] = entries[att]["digest"]
+    entries[sig]["size"] = entries[att]["size"]
+    index["manifests"] = entries
+    try JSONSerialization.data(withJSONObject: index).write(to: indexURL)
+    let verdict = try await verify(layout: "app-v1", policy: try keyPolicy(), layoutRoot: copy)
+    #expect(verdict.decision == .fail, "\(verdict.renderText())")
+}
