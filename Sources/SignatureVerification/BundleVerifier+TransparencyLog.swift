@@ -143,16 +143,6 @@ func makeTransparencyLogKey(_ instance: TransparencyLogInstance) throws -> Trans
 /// Parses a trusted-root log key: DER SPKI, or a PKCS#1 RSAPublicKey when `keyDetails` says `PKCS1_…`
 /// (the staging CT log `ctfe.sigstage.dev/test` is published that way).
 func parseTrustedKey(_ instance: TransparencyLogInstance) throws -> PublicKey {
-    if instance.keyDetails.hasPrefix("PKCS1_") {
-        let body = base64Encode(instance.publicKeyDER)
-        var lines = [String]()
-        var index = body.startIndex
-        while index < body.endIndex {
-            let end = body.index(index, offsetBy: 64, limitedBy: body.endIndex) ?? body.endIndex
-            lines.append(String(body[index..<end]))
-            index = end
-        }
-        return try PublicKey(pem: "-----BEGIN RSA PUBLIC KEY-----\n\(lines.joined(separator: "\n"))\n-----END RSA PUBLIC KEY-----\n")
-    }
+    if instance.keyDetails.hasPrefix("PKCS1_") { return try PublicKey(pkcs1RSA: instance.publicKeyDER) }
     return try PublicKey(derSPKI: instance.publicKeyDER)
 }

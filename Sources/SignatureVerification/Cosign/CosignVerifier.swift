@@ -60,15 +60,9 @@ public struct CosignVerifier: Sendable {
         var ctLogs: [CTLogKey] = []
         var tsas: [([Certificate], [Certificate], ValidityPeriod)] = []
         if let root = trustedRoot {
-            for log in root.transparencyLogs {
-                guard let key = try? PublicKey(derSPKI: log.publicKeyDER) else { continue }
-                logs.append(TransparencyLogKey(logID: log.logID, key: key, baseURL: log.baseURL,
-                                               validFrom: log.validFor.start, validUntil: log.validFor.end))
-            }
-            for log in root.ctLogs {
-                guard let key = try? PublicKey(derSPKI: log.publicKeyDER) else { continue }
-                ctLogs.append(CTLogKey(logID: log.logID, key: key))
-            }
+            // A key this verifier cannot use is left out: that only ever removes trust, never adds it.
+            logs = root.transparencyLogs.compactMap { try? makeTransparencyLogKey($0) }
+            ctLogs = root.ctLogs.compactMap { log in (try? parseTrustedKey(log)).map { CTLogKey(logID: log.logID, key: $0) } }
             for ca in root.certificateAuthorities {
                 let certificates = ca.certificatesDER.compactMap { try? Certificate(der: $0) }
                 guard let anchor = certificates.last else { continue }
@@ -223,7 +217,7 @@ public struct CosignVerifier: Sendable {
         if let rekor = layer.annotations[CosignLayer.rekorBundleAnnotation], !rekor.isEmpty {
             let entry: VerifiedLogEntry
             do {
-                entry = try JSONDecoder().decode(CosignRekorBundle.self, from: Data(rekor.utf8)).verify(logs: logs)
+                entry = try CosignRekorBundle.parse(Array(rekor.utf8)).verify(logs: logs)
             } catch let error as TransparencyLogError {
                 throw fail(ReasonCode(rawValue: error.code.rawValue), "tlog", error.message)
             } catch {
