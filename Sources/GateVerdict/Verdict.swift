@@ -3,8 +3,9 @@ import Foundation
 /// One check that was performed, with its outcome. Verdicts list every check, passed or not, so a person can see
 /// what the gate relied on.
 public struct Check: Codable, Sendable, Hashable {
-    /// A short, stable name, e.g. `signature`, `payload-digest`, `tlog-set`, `certificate-chain`.
-    public var name: String
+    /// The check's stable name from the one vocabulary (`CheckName`), e.g. `signature`, `tlog.set`,
+    /// `certificate.chain`.
+    public var name: CheckName
     /// Whether the check passed.
     public var passed: Bool
     /// One human sentence: what was checked and what was found.
@@ -13,7 +14,7 @@ public struct Check: Codable, Sendable, Hashable {
     public var reason: ReasonCode?
 
     /// Creates a check record.
-    public init(name: String, passed: Bool, detail: String, reason: ReasonCode? = nil) {
+    public init(name: CheckName, passed: Bool, detail: String, reason: ReasonCode? = nil) {
         self.name = name
         self.passed = passed
         self.detail = detail
@@ -21,12 +22,12 @@ public struct Check: Codable, Sendable, Hashable {
     }
 
     /// A passed check.
-    public static func passed(_ name: String, _ detail: String) -> Check {
+    public static func passed(_ name: CheckName, _ detail: String) -> Check {
         Check(name: name, passed: true, detail: detail)
     }
 
     /// A failed check with its reason.
-    public static func failed(_ name: String, _ reason: ReasonCode, _ detail: String) -> Check {
+    public static func failed(_ name: CheckName, _ reason: ReasonCode, _ detail: String) -> Check {
         Check(name: name, passed: false, detail: detail, reason: reason)
     }
 }

@@ -3,40 +3,10 @@ import Foundation
 import OCIImage
 import SignatureVerification
 
-/// What the gate demands of every image: who must have signed, which evidence is required, and what is checked.
-/// Build one per deployment policy and reuse it; it is immutable and `Sendable`.
-public struct ImagePolicy: Sendable {
-    /// Verify signatures (cosign `verify`) or attestations (cosign `verify-attestation`).
-    public enum Mode: Sendable, Hashable {
-        /// Simple-signing signatures (`.sig` tags, cosign OCI 1.1 referrers).
-        case signatures
-        /// In-toto attestations (`.att` tags, Sigstore bundle referrers); a nil type accepts any predicate.
-        case attestations(predicateType: String?)
-    }
+/// The gate's policy is the one `VerificationPolicy`; this name is kept for readers of the image API.
+public typealias ImagePolicy = VerificationPolicy
 
-    /// The signer and evidence requirements, shared with the cosign verifier.
-    public var cosign: CosignVerificationPolicy
-    /// Signatures or attestations.
-    public var mode: Mode
-    /// The trusted root for Rekor keys, Fulcio CAs, CT logs and TSAs (production by default).
-    public var trustedRoot: TrustedRoot?
-    /// For an index: verify this platform's manifest instead of the index itself.
-    public var platform: Platform?
-    /// A reference by tag is a failure (`not_digest_pinned`) unless this is true; either way the digest it resolved
-    /// to is verified and reported.
-    public var allowTags: Bool
-
-    /// Creates a policy.
-    public init(cosign: CosignVerificationPolicy, mode: Mode = .signatures, trustedRoot: TrustedRoot? = nil,
-                platform: Platform? = nil, allowTags: Bool = false) {
-        self.cosign = cosign
-        self.mode = mode
-        self.trustedRoot = trustedRoot
-        self.platform = platform
-        self.allowTags = allowTags
-        if case .attestations(let type) = mode { self.cosign.predicateType = type }
-    }
-
+extension VerificationPolicy {
     /// Expands cosign's short predicate-type names (`slsaprovenance`, `spdx`, …) to the URIs in statements.
     public static func predicateTypeURI(_ name: String) -> String {
         switch name {

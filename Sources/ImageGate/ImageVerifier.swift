@@ -5,10 +5,11 @@ import OCIImage
 import RegistryAccess
 import SignatureVerification
 
-/// Verifies images against an `ImagePolicy`, reading from any `ContentSource` (an OCI layout, a registry).
+/// Verifies images against a `VerificationPolicy`, reading from any `ContentSource` (an OCI layout, a registry).
 ///
 /// ```swift
-/// let policy = ImagePolicy(cosign: .init(signer: .keys([try PublicKey(pem: pem)]), requireTransparencyLog: false))
+/// let policy = try VerificationPolicy(trust: .init(), signers: .keys([try PublicKey(pem: pem)]),
+///                                     insecureIgnoreTransparencyLog: true)
 /// let verifier = try ImageVerifier(source: try OCILayoutSource(path: "image-layout"), policy: policy)
 /// let verdict = await verifier.verify(["registry.example/app@sha256:…"], at: Date())
 /// if verdict.decision != .pass { print(verdict.renderText()) }
@@ -18,20 +19,21 @@ public struct ImageVerifier: Sendable {
     /// Where images and signatures are read from.
     public let source: any ContentSource
     /// What every image must satisfy.
-    public let policy: ImagePolicy
+    public let policy: VerificationPolicy
     /// How many images are verified at once.
     public let maximumConcurrency: Int
-    let cosign: CosignVerifier
+    /// One cosign-layer verifier per accepted identity (or one for all keys). Bridge until the one verifier lands.
+    let cosign: [CosignVerifier]
     /// Built on first use: most images carry no Sigstore bundle, and parsing a trusted root costs milliseconds.
     let bundles: LazyBundleVerifier
 
     /// Prepares a verifier: parses the trusted material once.
-    public init(source: any ContentSource, policy: ImagePolicy, maximumConcurrency: Int = 8) throws {
+    public init(source: any ContentSource, policy: VerificationPolicy, maximumConcurrency: Int = 8) throws {
         self.source = source
         self.policy = policy
         self.maximumConcurrency = max(1, maximumConcurrency)
-        self.cosign = try CosignVerifier(policy: policy.cosign, trustedRoot: policy.trustedRoot)
-        self.bundles = LazyBundleVerifier(trustedRoot: policy.trustedRoot)
+        self.cosign = try policy.cosignPolicies.map { try CosignVerifier(policy: $0, trustedRoot: policy.trust.trustedRoot) }
+        self.bundles = LazyBundleVerifier(trustedRoot: policy.trust.trustedRoot)
     }
 
     /// Verifies every reference and combines the verdicts. `time` is the time certificates are checked at when no
@@ -154,7 +156,7 @@ public struct ImageVerifier: Sendable {
         }
 
         // 5. The verdict.
-        let what = policy.mode == .signatures ? "signature" : "attestation"
+        let what = policy.evidence == .signatures ? "signature" : "attestation"
         if passed {
             subject.reasons = notes
             let pinnedEnough = policy.allowTags || !notes.contains(.notDigestPinned)
@@ -165,7 +167,7 @@ public struct ImageVerifier: Sendable {
         } else if reports.isEmpty {
             subject.decision = .fail
             subject.reasons = [.noSignaturesFound] + notes
-            subject.messages.append("no \(what) was found for \(digest) (looked in the \(ImageVerifier.discoveryPlaces(policy.mode, digest))); sign it with cosign \(policy.mode == .signatures ? "sign" : "attest")")
+            subject.messages.append("no \(what) was found for \(digest) (looked in the \(ImageVerifier.discoveryPlaces(policy.evidence, digest))); sign it with cosign \(policy.evidence == .signatures ? "sign" : "attest")")
         } else {
             subject.decision = .fail
             subject.reasons = [.noMatchingSignature] + notes
@@ -176,12 +178,14 @@ public struct ImageVerifier: Sendable {
     /// Finds and verifies every signature or attestation of one digest.
     func verifyCandidates(of repository: ImageReference, digest: Digest, at time: Date) async throws -> [SignatureReport] {
         var reports: [SignatureReport] = []
-        for candidate in try await SignatureDiscovery(source: source).candidates(for: repository, digest: digest, mode: policy.mode) {
+        for candidate in try await SignatureDiscovery(source: source).candidates(for: repository, digest: digest, mode: policy.evidence) {
             // A layer of the other kind (a DSSE attestation among signatures, or the reverse) is no candidate:
             // an attestation is not a signature, whoever made it.
-            let wantedKind: CosignLayer.Kind = policy.mode == .signatures ? .signature : .attestation
+            let wantedKind: CosignLayer.Kind = policy.evidence == .signatures ? .signature : .attestation
             for layer in candidate.layers where layer.kind == wantedKind {
-                reports.append(cosign.verify(layer, imageDigest: digest.string, source: candidate.source, now: time))
+                reports.append(ImageVerifier.firstVerified(cosign.map {
+                    $0.verify(layer, imageDigest: digest.string, source: candidate.source, now: time)
+                }))
             }
             for bundle in candidate.bundles {
                 if let report = verifyBundle(bundle, digest: digest, source: candidate.source, at: time) { reports.append(report) }
@@ -201,41 +205,45 @@ public struct ImageVerifier: Sendable {
         do {
             bundle = try SigstoreBundle(json: Data(bytes))
         } catch {
-            report.checks.append(.failed("bundle", .bundleInvalid, "the Sigstore bundle does not parse: \(error)"))
+            report.checks.append(.failed(.evidenceFormat, .bundleInvalid, "the Sigstore bundle does not parse: \(error)"))
             return report
         }
         let predicateType = bundle.dsseStatementPredicateType
-        switch policy.mode {
+        switch policy.evidence {
         case .signatures:
             guard predicateType == nil || predicateType == ImageVerifier.cosignSignPredicateType else { return nil }
         case .attestations:
             guard let predicateType, predicateType != ImageVerifier.cosignSignPredicateType else { return nil }
         }
-        report.kind = policy.mode == .signatures ? "signature" : "attestation"
+        report.kind = policy.evidence == .signatures ? "signature" : "attestation"
         report.predicateType = predicateType
-        let signer: VerificationPolicy.Signer
-        switch policy.cosign.signer {
-        case .keys(let keys):
-            guard let key = keys.first else { return report }
-            signer = .key(key)
-        case .certificate(let identity, let issuer, let extensions):
-            signer = .certificate(identity: identity, issuer: issuer ?? ImageVerifier.anyIssuer, extensions: extensions)
-        }
-        let verification = VerificationPolicy(signer: signer, requireTransparencyLog: policy.cosign.requireTransparencyLog,
-                                              requireSCT: policy.cosign.requireSCT)
         guard let (algorithm, value) = Artifact.parseDigest(digest.string) else {
-            report.checks.append(.failed("artifact", .digestMismatch, "\(digest) is not a digest a bundle can name"))
+            report.checks.append(.failed(.artifact, .digestMismatch, "\(digest) is not a digest a bundle can name"))
             return report
         }
+        var attempts: [SignatureReport] = []
+        for signer in policy.bundleSigners {
+            var attempt = report
+            verifyBundle(bundle, artifact: .digest(algorithm, value), signer: signer, into: &attempt, at: time)
+            if attempt.verified { return attempt }
+            attempts.append(attempt)
+        }
+        return attempts.first ?? report
+    }
+
+    private func verifyBundle(_ bundle: SigstoreBundle, artifact: Artifact, signer: BundleSignerPolicy.Signer,
+                              into report: inout SignatureReport, at time: Date) {
+        let verification = BundleSignerPolicy(signer: signer, requireTransparencyLog: policy.requiresTransparencyLog,
+                                              requireSCT: !policy.insecureIgnoreSCT)
         do {
-            let result = try bundles.verifier().verify(bundle: bundle, artifact: .digest(algorithm, value), policy: verification,
-                                            currentTime: policy.cosign.requireTransparencyLog ? nil : time)
-            if let wanted = policy.cosign.predicateType, result.statement?.predicateType != wanted {
-                report.checks.append(.failed("predicate-type", .predicateTypeMismatch,
+            let result = try bundles.verifier().verify(bundle: bundle, artifact: artifact, policy: verification,
+                                                       currentTime: policy.requiresTransparencyLog ? nil : time)
+            if let wanted = policy.predicateType, result.statement?.predicateType != wanted {
+                report.checks.append(.failed(.predicateType, .predicateTypeMismatch,
                                              "predicate type is \(result.statement?.predicateType ?? "none"), not \(wanted)"))
-                return report
+                return
             }
-            report.checks = result.checks.map { .passed($0.name, $0.detail) }
+            report.checks = result.checks.map { .passed(CheckName(rawValue: $0.name), $0.detail) }
             switch result.signer {
             case .key(let keyID): report.keyID = keyID
             case .certificate(let identity, _, _, _):
@@ -252,15 +260,19 @@ public struct ImageVerifier: Sendable {
         } catch let error as SignatureVerificationError {
             report.checks.append(.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
         } catch {
-            report.checks.append(.failed("bundle", .internalError, "\(error)"))
+            report.checks.append(.failed(.evidenceFormat, .internalError, "\(error)"))
         }
-        return report
+    }
+
+    /// The verified report among attempts with several signers, else the first.
+    static func firstVerified(_ reports: [SignatureReport]) -> SignatureReport {
+        reports.first(where: \.verified) ?? reports[0]
     }
 
     /// Matches any issuer (private PKI certificates carry none).
     static let anyIssuer: StringMatcher = (try? StringMatcher.regexp(".*")) ?? .exact("")
 
-    static func discoveryPlaces(_ mode: ImagePolicy.Mode, _ digest: Digest) -> String {
+    static func discoveryPlaces(_ mode: VerificationPolicy.Evidence, _ digest: Digest) -> String {
         let suffix = mode == .signatures ? "sig" : "att"
         return "tag \(digest.cosignTag(suffix: suffix)), the referrers API and the referrers tag \(digest.referrersTag)"
     }

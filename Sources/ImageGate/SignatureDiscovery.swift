@@ -30,7 +30,7 @@ struct SignatureDiscovery: Sendable {
     /// The artifact type cosign gives its OCI 1.1 attestation manifests.
     static let cosignAttestationArtifactType = "application/vnd.dev.cosign.artifact.att.v1+json"
 
-    func candidates(for repository: ImageReference, digest: Digest, mode: ImagePolicy.Mode) async throws -> [SignatureCandidate] {
+    func candidates(for repository: ImageReference, digest: Digest, mode: VerificationPolicy.Evidence) async throws -> [SignatureCandidate] {
         var found: [SignatureCandidate] = []
         let suffix = mode == .signatures ? "sig" : "att"
         let tag = digest.cosignTag(suffix: suffix)

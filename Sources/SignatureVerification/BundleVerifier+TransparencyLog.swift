@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import GateVerdict
 
 extension VerificationRun {
     /// Verifies every transparency-log entry from a trusted log (entries from unknown logs are ignored, as
@@ -50,7 +51,7 @@ extension VerificationRun {
 
     func mapTlogError(_ error: TransparencyLogError, label: String) -> SignatureVerificationError {
         let code: SignatureVerificationError.Code
-        let check: String
+        let check: CheckName
         switch error.code {
         case .tlogEntryMissing: (code, check) = (.tlogEntryMissing, "tlog")
         case .tlogEntryInvalid, .entryBodyInvalid: (code, check) = (.tlogEntryInvalid, "tlog.entry")

@@ -162,7 +162,7 @@ public final class BundleVerifier: Sendable {
     ///   rely on evidence only.
     /// - Returns: every check that passed, the signer, the verified times and log entries.
     /// - Throws: `SignatureVerificationError` naming the failed check and its reason code.
-    public func verify(bundle: SigstoreBundle, artifact: Artifact, policy: VerificationPolicy,
+    public func verify(bundle: SigstoreBundle, artifact: Artifact, policy: BundleSignerPolicy,
                        currentTime: Date? = nil) throws -> BundleVerificationResult {
         var run = VerificationRun(verifier: self, bundle: bundle, artifact: ArtifactDigests(artifact), policy: policy)
         return try run.execute(currentTime: currentTime)
@@ -239,7 +239,7 @@ struct VerificationRun {
     let verifier: BundleVerifier
     let bundle: SigstoreBundle
     let artifact: ArtifactDigests
-    let policy: VerificationPolicy
+    let policy: BundleSignerPolicy
 
     var checks: [BundleVerificationResult.Check] = []
     var verifiedTimes: [BundleVerificationResult.VerifiedTime] = []
@@ -247,7 +247,7 @@ struct VerificationRun {
     var timestampFailures: [String] = []
     var notes: [String] = []
 
-    init(verifier: BundleVerifier, bundle: SigstoreBundle, artifact: ArtifactDigests, policy: VerificationPolicy) {
+    init(verifier: BundleVerifier, bundle: SigstoreBundle, artifact: ArtifactDigests, policy: BundleSignerPolicy) {
         self.verifier = verifier
         self.bundle = bundle
         self.artifact = artifact

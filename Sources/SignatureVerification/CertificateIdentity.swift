@@ -68,7 +68,7 @@ private final class RegexBox: @unchecked Sendable {
 }
 
 /// Who must have signed: a certificate identity (SAN + OIDC issuer, optionally Fulcio extension values) or a key.
-public struct VerificationPolicy: Sendable {
+public struct BundleSignerPolicy: Sendable {
     /// The signer requirement.
     public enum Signer: Sendable {
         /// A Fulcio-style certificate whose SAN and issuer match; `extensions` maps Fulcio extension names
@@ -88,14 +88,14 @@ public struct VerificationPolicy: Sendable {
 
     /// A certificate-identity policy.
     public static func certificate(identity: StringMatcher, issuer: StringMatcher,
-                                   extensions: [String: String] = [:]) -> VerificationPolicy {
-        VerificationPolicy(signer: .certificate(identity: identity, issuer: issuer, extensions: extensions),
+                                   extensions: [String: String] = [:]) -> BundleSignerPolicy {
+        BundleSignerPolicy(signer: .certificate(identity: identity, issuer: issuer, extensions: extensions),
                            requireTransparencyLog: true, requireSCT: true)
     }
 
     /// A public-key policy.
-    public static func key(_ key: PublicKey) -> VerificationPolicy {
-        VerificationPolicy(signer: .key(key), requireTransparencyLog: false, requireSCT: false)
+    public static func key(_ key: PublicKey) -> BundleSignerPolicy {
+        BundleSignerPolicy(signer: .key(key), requireTransparencyLog: false, requireSCT: false)
     }
 
     /// Creates a policy.

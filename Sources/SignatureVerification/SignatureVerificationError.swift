@@ -1,4 +1,5 @@
 import Foundation
+import GateVerdict
 
 /// The one error type of `SignatureVerification`: a stable snake_case `code`, the check that failed, and a message
 /// that names the problem and, where there is one, the fix.
@@ -49,13 +50,13 @@ public struct SignatureVerificationError: Error, CustomStringConvertible, Sendab
 
     /// The stable reason code.
     public let code: Code
-    /// The check that failed, e.g. `tlog.inclusion_proof` or `certificate.chain`.
-    public let check: String
+    /// The check that failed, e.g. `tlog.inclusion_proof` or `certificate.chain` (see `CheckName`).
+    public let check: CheckName
     /// Human-readable explanation naming the problem and the fix.
     public let message: String
 
     /// Creates an error.
-    public init(_ code: Code, check: String, _ message: String) {
+    public init(_ code: Code, check: CheckName, _ message: String) {
         self.code = code
         self.check = check
         self.message = message

@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import GateVerdict
 
 /// A parsed Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`, protojson), versions 0.1, 0.2 and 0.3.
 ///
@@ -279,7 +280,7 @@ func hashAlgorithm(protoName: String) -> HashAlgorithm? {
     }
 }
 
-func bundleError(_ check: String, _ message: String) -> SignatureVerificationError {
+func bundleError(_ check: CheckName, _ message: String) -> SignatureVerificationError {
     SignatureVerificationError(.bundleInvalid, check: check, message)
 }
 

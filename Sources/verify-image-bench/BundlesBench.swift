@@ -18,7 +18,7 @@ func benchBundles(_ arguments: [String]) async throws {
     let bundleJSON = try Data(contentsOf: URL(fileURLWithPath: bundlePath))
     let artifactBytes = try Data(contentsOf: URL(fileURLWithPath: artifactPath))
     let verifier = BundleVerifier(trustedRoot: try TrustedRoot.production())
-    let policy: VerificationPolicy = arguments.count >= 4
+    let policy: BundleSignerPolicy = arguments.count >= 4
         ? .certificate(identity: .exact(arguments[2]), issuer: .exact(arguments[3]))
         : .certificate(identity: .exact(identity), issuer: .exact(issuer))
     let artifact = Artifact.bytes(artifactBytes)

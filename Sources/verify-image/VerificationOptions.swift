@@ -61,28 +61,32 @@ struct VerificationOptions: ParsableArguments {
     @Option(name: .customLong("timeout"), help: "Give up after this many seconds (indeterminate).")
     var timeout: Double = 120
 
+    /// The policy the flags state, as plain values (the rules live in ImageGate's `PolicyOptions`).
+    var policyOptions: PolicyOptions {
+        var options = PolicyOptions(purpose: .images)
+        certificate.fill(&options)
+        options.keyFiles = keys
+        options.trustedRootFile = trustedRoot
+        options.certificateChainFile = certificateChain
+        options.insecureIgnoreTransparencyLog = insecureIgnoreTlog
+        options.insecureIgnoreSCT = insecureIgnoreSCT
+        options.annotations = annotations
+        options.attestations = attestations
+        options.predicateType = predicateType
+        options.platform = platform
+        options.allowTags = allowTags
+        return options
+    }
+
     /// Checks the flags that verification needs (called by `verify`, and by `scan` when `--verify` is given).
     func validateForVerification() throws {
-        try certificate.validateExclusive()
-        if keys.isEmpty && !certificate.hasIdentity {
-            throw ValidationError("say who must have signed: --key FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
-        }
-        if !keys.isEmpty && certificate.hasIdentity {
-            throw ValidationError("--key and --certificate-identity exclude each other; give one")
-        }
-        if certificate.hasIdentity && certificateChain == nil && !certificate.hasIssuer {
-            throw ValidationError("keyless verification needs --certificate-oidc-issuer (or -regexp) as well as the identity")
-        }
+        try usage { try policyOptions.validate() }
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout \(timeout): give seconds between 0 and 86400") }
-        if predicateType != nil && !attestations { throw ValidationError("--type applies only with --attestations") }
         if (registryUsername == nil) != (registryPassword == nil) {
             throw ValidationError("--registry-username and --registry-password go together; give both or neither")
         }
         if layout != nil && (registryUsername != nil || !registryCACerts.isEmpty || allowInsecureRegistry || allowHTTPRegistry) {
             throw ValidationError("--layout reads from disk; the --registry-* and --allow-*-registry flags apply only without it")
-        }
-        for annotation in annotations where !annotation.contains("=") {
-            throw ValidationError("-a \(annotation): annotations are KEY=VALUE")
         }
     }
 
@@ -113,30 +117,8 @@ struct VerificationOptions: ParsableArguments {
         return try usage { try RemoteRegistry(options: options) }
     }
 
-    func makePolicy() throws -> ImagePolicy {
-        let signer: CosignVerificationPolicy.Signer
-        if !keys.isEmpty {
-            signer = .keys(try keys.map { path in try usage { try PublicKey(pem: try readText(path, what: "--key")) } })
-        } else {
-            let identity = try certificate.identityMatcher()
-            let issuer = try certificate.issuerMatcher()
-            signer = .certificate(identity: identity, issuer: issuer, extensions: [:])
-        }
-        let chain = try certificateChain.map { path in try usage { try Certificate.parsePEM(try readText(path, what: "--certificate-chain")) } }
-        var required: [String: String] = [:]
-        for annotation in annotations {
-            let parts = annotation.split(separator: "=", maxSplits: 1)
-            required[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        let root: TrustedRoot? = try usage {
-            if let trustedRoot { return try TrustedRoot(contentsOfFile: trustedRoot) }
-            return insecureIgnoreTlog && chain != nil || insecureIgnoreTlog && !keys.isEmpty ? nil : try TrustedRoot.production()
-        }
-        let cosign = CosignVerificationPolicy(signer: signer, requireTransparencyLog: !insecureIgnoreTlog,
-                                              requireSCT: !insecureIgnoreSCT, requiredAnnotations: required,
-                                              certificateChain: chain)
-        let mode: ImagePolicy.Mode = attestations ? .attestations(predicateType: predicateType.map(ImagePolicy.predicateTypeURI)) : .signatures
-        let platform = try platform.map { value in try usage { try Platform(parsing: value) } }
-        return ImagePolicy(cosign: cosign, mode: mode, trustedRoot: root, platform: platform, allowTags: allowTags)
+    /// The policy, built by ImageGate from the flags.
+    func makePolicy() throws -> VerificationPolicy {
+        try usage { try policyOptions.makePolicy() }
     }
 }

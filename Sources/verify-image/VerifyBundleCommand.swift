@@ -39,18 +39,17 @@ struct VerifyBundleCommand: AsyncParsableCommand {
         guard output == "text" || output == "json" else {
             throw ValidationError("--output must be text or json")
         }
-        if key != nil {
-            if certificate.isGiven {
-                throw ValidationError("--key cannot be combined with --certificate-identity/--certificate-oidc-issuer")
-            }
-        } else {
-            guard (certificate.identity == nil) != (certificate.identityRegexp == nil) else {
-                throw ValidationError("give exactly one of --certificate-identity and --certificate-identity-regexp (or --key)")
-            }
-            guard (certificate.issuer == nil) != (certificate.issuerRegexp == nil) else {
-                throw ValidationError("give exactly one of --certificate-oidc-issuer and --certificate-oidc-issuer-regexp")
-            }
-        }
+        try usage { try policyOptions.validate() }
+    }
+
+    /// The policy the flags state, as plain values (the rules live in ImageGate's `PolicyOptions`).
+    var policyOptions: PolicyOptions {
+        var options = PolicyOptions(purpose: .artifact)
+        certificate.fill(&options)
+        options.keyFiles = key.map { [$0] } ?? []
+        options.trustedRootFile = trustedRoot
+        options.stagingTrustedRoot = staging
+        return options
     }
 
     func run() async throws {
@@ -64,13 +63,15 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             } else if case .bytes(let data) = artifact {
                 subject.digest = "sha256:\(HashAlgorithm.sha256.hash(data).hexString)"
             }
-            let policy = try makePolicy()
-            let root = try loadTrustedRoot()
+            let policy = try policyOptions.makePolicy()
+            guard let root = policy.trust.trustedRoot, let signer = policy.bundleSignerPolicies.first else {
+                throw SignatureVerificationError(.policyInvalid, check: "policy", "verify-bundle needs a trusted root and a signer")
+            }
             let verifier = BundleVerifier(trustedRoot: root)
             let parsed = try SigstoreBundle(contentsOfFile: bundle)
-            let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: policy)
+            let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: signer)
             report.verified = true
-            report.checks = result.checks.map { Check.passed($0.name, $0.detail) }
+            report.checks = result.checks.map { Check.passed(CheckName(rawValue: $0.name), $0.detail) }
             fill(&report, from: result)
             subject.messages = result.notes
             subject.decision = .pass
@@ -146,30 +147,5 @@ struct VerifyBundleCommand: AsyncParsableCommand {
         } catch {
             throw SignatureVerificationError(.inputUnreadable, check: "artifact.read", "cannot read \(fileOrDigest): \(error)")
         }
-    }
-
-    private func makePolicy() throws -> VerificationPolicy {
-        if let key {
-            let pem: String
-            do {
-                pem = try String(contentsOfFile: key, encoding: .utf8)
-            } catch {
-                throw SignatureVerificationError(.inputUnreadable, check: "policy.key", "cannot read key file \(key)")
-            }
-            do {
-                return .key(try PublicKey(pem: pem))
-            } catch {
-                throw SignatureVerificationError(.keyMismatch, check: "policy.key",
-                                                 "key file \(key) is not a usable PEM public key: \(error)")
-            }
-        }
-        let identity = try certificate.identityMatcher()
-        let issuer = try certificate.issuerMatcher() ?? .exact("")
-        return .certificate(identity: identity, issuer: issuer)
-    }
-
-    private func loadTrustedRoot() throws -> TrustedRoot {
-        if let trustedRoot { return try TrustedRoot(contentsOfFile: trustedRoot) }
-        return staging ? try TrustedRoot.staging() : try TrustedRoot.production()
     }
 }

@@ -23,11 +23,11 @@ func signerKey(_ name: String = "signer") throws -> PublicKey {
     try PublicKey(pem: String(contentsOf: imagesDir.appendingPathComponent("keys/\(name).pub"), encoding: .utf8))
 }
 
-func keyPolicy(_ name: String = "signer", annotations: [String: String] = [:], mode: ImagePolicy.Mode = .signatures,
-               platform: Platform? = nil, allowTags: Bool = false) throws -> ImagePolicy {
-    ImagePolicy(cosign: CosignVerificationPolicy(signer: .keys([try signerKey(name)]), requireTransparencyLog: false,
-                                                 requiredAnnotations: annotations),
-                mode: mode, platform: platform, allowTags: allowTags)
+func keyPolicy(_ name: String = "signer", annotations: [String: String] = [:], mode: VerificationPolicy.Evidence = .signatures,
+               platform: Platform? = nil, allowTags: Bool = false) throws -> VerificationPolicy {
+    try VerificationPolicy(trust: .init(), signers: .keys([try signerKey(name)]), evidence: mode,
+                           requiredAnnotations: annotations, insecureIgnoreTransparencyLog: true, allowTags: allowTags,
+                           indexTarget: platform.map { .platform($0) } ?? .index)
 }
 
 func verify(layout: String, fixture: String? = nil, policy: ImagePolicy, layoutRoot: URL? = nil,
@@ -86,11 +86,11 @@ func fixturesGiveTheExpectedVerdict(_ expected: Expectation) async throws {
 
 @Test func attestationsAreVerifiedAndFilteredByType() async throws {
     let slsa = try await verify(layout: "app-v1", fixture: "app-v1-attestation",
-                                policy: try keyPolicy(mode: .attestations(predicateType: ImagePolicy.predicateTypeURI("slsaprovenance"))))
+                                policy: try keyPolicy(mode: .attestations(predicateType: VerificationPolicy.predicateTypeURI("slsaprovenance"))))
     #expect(slsa.decision == .pass, "\(slsa.renderText())")
     #expect(slsa.signatures.first(where: { $0.verified })?.predicateType == "https://slsa.dev/provenance/v0.2")
     let spdx = try await verify(layout: "app-v1", fixture: "app-v1-attestation",
-                                policy: try keyPolicy(mode: .attestations(predicateType: ImagePolicy.predicateTypeURI("spdx"))))
+                                policy: try keyPolicy(mode: .attestations(predicateType: VerificationPolicy.predicateTypeURI("spdx"))))
     #expect(spdx.decision == .fail)
     #expect(spdx.signatures.flatMap(\.failureReasons).contains(.predicateTypeMismatch))
     let none = try await verify(layout: "app-v2", policy: try keyPolicy(mode: .attestations(predicateType: nil)))
@@ -108,25 +108,26 @@ func fixturesGiveTheExpectedVerdict(_ expected: Expectation) async throws {
 
 @Test func aPrivateCACertificateVerifiesWithItsChain() async throws {
     let chain = try Certificate.parsePEM(String(contentsOf: imagesDir.appendingPathComponent("keys/pki-chain.pem"), encoding: .utf8))
-    var cosign = CosignVerificationPolicy(signer: .certificate(identity: .exact("release@example.com"), issuer: nil, extensions: [:]),
-                                          requireTransparencyLog: false, requireSCT: false, certificateChain: chain)
-    let good = try await verify(layout: "pki", policy: ImagePolicy(cosign: cosign))
+    func pki(_ identity: String, chain: [Certificate]) throws -> VerificationPolicy {
+        try VerificationPolicy(trust: .init(certificateChain: chain),
+                               signers: .identities([.init(issuer: nil, subject: .exact(identity))]),
+                               insecureIgnoreTransparencyLog: true)
+    }
+    let good = try await verify(layout: "pki", policy: try pki("release@example.com", chain: chain))
     #expect(good.decision == .pass, "\(good.renderText())")
     #expect(good.signatures.first?.certificateIdentity == "release@example.com")
-    cosign.signer = .certificate(identity: .exact("someone@example.com"), issuer: nil, extensions: [:])
-    let wrong = try await verify(layout: "pki", policy: ImagePolicy(cosign: cosign))
+    let wrong = try await verify(layout: "pki", policy: try pki("someone@example.com", chain: chain))
     #expect(wrong.signatures.flatMap(\.failureReasons).contains(.identityMismatch))
     // Another CA: one that issued nothing here.
-    cosign.signer = .certificate(identity: .exact("release@example.com"), issuer: nil, extensions: [:])
-    cosign.certificateChain = try Certificate.parsePEM(String(contentsOf: imagesDir.appendingPathComponent("keys/unrelated-root.pem"), encoding: .utf8))
-    let wrongCA = try await verify(layout: "pki", policy: ImagePolicy(cosign: cosign))
+    let unrelated = try Certificate.parsePEM(String(contentsOf: imagesDir.appendingPathComponent("keys/unrelated-root.pem"), encoding: .utf8))
+    let wrongCA = try await verify(layout: "pki", policy: try pki("release@example.com", chain: unrelated))
     #expect(wrongCA.decision == .fail)
     #expect(wrongCA.signatures.flatMap(\.failureReasons).contains(.certificateChainInvalid))
 }
 
 @Test func missingTransparencyLogEvidenceFailsUnlessIgnored() async throws {
-    var policy = try keyPolicy()
-    policy.cosign.requireTransparencyLog = true
+    let policy = try VerificationPolicy(trust: .init(trustedRoot: try TrustedRoot.production()),
+                                        signers: .keys([try signerKey()]))
     let verdict = try await verify(layout: "app-v1", policy: policy)
     #expect(verdict.decision == .fail)
     #expect(verdict.signatures.flatMap(\.failureReasons).contains(.tlogEntryMissing))
@@ -154,7 +155,7 @@ func flippingAnyBlobByteFailsAPass(_ layout: String) async throws {
     let fm = FileManager.default
     let original = imagesDir.appendingPathComponent("layouts/\(layout)")
     let blobs = try fm.contentsOfDirectory(atPath: original.appendingPathComponent("blobs/sha256").path)
-    var modes: [ImagePolicy.Mode] = [.signatures]
+    var modes: [VerificationPolicy.Evidence] = [.signatures]
     if layout == "app-v1" { modes.append(.attestations(predicateType: nil)) }
     if layout == "bundled" { modes = [.attestations(predicateType: nil)] }
     var checked = 0
@@ -177,7 +178,7 @@ func flippingAnyBlobByteFailsAPass(_ layout: String) async throws {
 
 /// The blobs a verification in `mode` reads from a fixture layout: the image manifest, and the signature (or
 /// attestation) manifests with their layers, and a referrers-tag index.
-func blobsRead(by mode: ImagePolicy.Mode, in layout: URL) throws -> Set<String> {
+func blobsRead(by mode: VerificationPolicy.Evidence, in layout: URL) throws -> Set<String> {
     let blobsDir = layout.appendingPathComponent("blobs/sha256")
     let wantedLayers: Set<String> = mode == .signatures ? ["application/vnd.dev.cosign.simplesigning.v1+json"]
         : ["application/vnd.dsse.envelope.v1+json", "application/vnd.dev.sigstore.bundle.v0.3+json"]
@@ -234,7 +235,7 @@ func blobsRead(by mode: ImagePolicy.Mode, in layout: URL) throws -> Set<String> 
 }
 
 @Test func aCosignBundleReferrerIsVerified() async throws {
-    let slsa = ImagePolicy.Mode.attestations(predicateType: ImagePolicy.predicateTypeURI("slsaprovenance"))
+    let slsa = VerificationPolicy.Evidence.attestations(predicateType: VerificationPolicy.predicateTypeURI("slsaprovenance"))
     let verdict = try await verify(layout: "bundled", policy: try keyPolicy(mode: slsa))
     #expect(verdict.decision == .pass, "\(verdict.renderText())")
     let report = try #require(verdict.signatures.first { $0.verified })

@@ -74,7 +74,7 @@ import Testing
             try path(leaf).map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
         }
         let root = try path("trusted_root.json").map { try TrustedRoot(contentsOfFile: $0) } ?? TrustedRoot.production()
-        let policy: VerificationPolicy
+        let policy: BundleSignerPolicy
         if let keyPath = path("key.pub") {
             do {
                 policy = .key(try PublicKey(pem: String(contentsOfFile: keyPath, encoding: .utf8)))
@@ -97,7 +97,7 @@ import Testing
             let expected = try #require(Self.expectedFailures[name], "no expected reason code for \(name)")
             let error = #expect(throws: SignatureVerificationError.self) { try Self.verify(name, digestMode: digestMode) }
             #expect(error?.code == expected, "\(name): \(error?.description ?? "")")
-            #expect(error?.check.isEmpty == false)
+            #expect(error?.check.rawValue.isEmpty == false)
         } else {
             let result = try Self.verify(name, digestMode: digestMode)
             #expect(!result.checks.isEmpty)
@@ -142,7 +142,7 @@ import Testing
         // One verifier, many bundles (the production root serves all prod cases).
         let verifier = BundleVerifier(trustedRoot: try TrustedRoot.production())
         let artifact = try Data(contentsOf: BundleFixtures.conformance.appendingPathComponent("a.txt"))
-        let policy = VerificationPolicy.certificate(identity: .exact(Self.defaultIdentity), issuer: .exact(Self.defaultIssuer))
+        let policy = BundleSignerPolicy.certificate(identity: .exact(Self.defaultIdentity), issuer: .exact(Self.defaultIssuer))
         for name in ["happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-v0.3-new-mediaType", "happy-path-intoto-in-dsse-v3"] {
             let bundle = try SigstoreBundle(contentsOfFile: BundleFixtures.conformance.appendingPathComponent("\(name)/bundle.sigstore.json").path)
             _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: policy)

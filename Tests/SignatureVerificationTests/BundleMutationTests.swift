@@ -11,7 +11,7 @@ import Testing
     struct Case {
         let object: [String: Any]
         let verifier: BundleVerifier
-        let policy: VerificationPolicy
+        let policy: BundleSignerPolicy
         let artifact: Data
 
         init(_ name: String) throws {

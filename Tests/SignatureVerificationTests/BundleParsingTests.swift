@@ -142,7 +142,7 @@ import Testing
         if let check = BundleFormatTests.parseFailures[name] {
             let error = #expect(throws: SignatureVerificationError.self) { try SigstoreBundle(contentsOfFile: path) }
             #expect(error?.code == .bundleInvalid)
-            #expect(error?.check == check, "\(error?.description ?? "")")
+            #expect(error?.check.rawValue == check, "\(error?.description ?? "")")
         } else {
             let bundle = try SigstoreBundle(contentsOfFile: path)
             #expect(!bundle.tlogEntries.isEmpty || !bundle.rfc3161Timestamps.isEmpty)
@@ -185,7 +185,7 @@ import Testing
     func invalidPythonBundles(_ file: String, _ check: String) {
         let error = #expect(throws: SignatureVerificationError.self) { try SigstoreBundle(contentsOfFile: BundleFixtures.path(file)) }
         #expect(error?.code == .bundleInvalid)
-        #expect(error?.check == check, "\(error?.description ?? "")")
+        #expect(error?.check.rawValue == check, "\(error?.description ?? "")")
     }
 
     @Test func v01BundleWithoutPromiseIsRejected() throws {

@@ -264,11 +264,11 @@ public struct CosignVerifier: Sendable {
     /// A failed check, carried to the report with its gate reason code.
     struct CheckFailure: Error {
         let reason: ReasonCode
-        let check: String
+        let check: CheckName
         let message: String
     }
 
-    private func fail(_ reason: ReasonCode, _ check: String, _ message: String) -> CheckFailure {
+    private func fail(_ reason: ReasonCode, _ check: CheckName, _ message: String) -> CheckFailure {
         CheckFailure(reason: reason, check: check, message: message)
     }
 

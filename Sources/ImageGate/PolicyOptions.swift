@@ -1,0 +1,182 @@
+import CryptoPrimitives
+import Foundation
+import OCIImage
+import SignatureVerification
+
+/// A policy as a person states it — the flags of `verify`, `scan --verify` and `verify-bundle`, or the fields of a
+/// policy file: file paths and strings, nothing parsed yet. `makePolicy()` is the ONE place that turns such a
+/// statement into a `VerificationPolicy`; every rule about which combinations make sense lives there (or in
+/// `VerificationPolicy.init`), none in the CLI.
+public struct PolicyOptions: Sendable, Equatable {
+    /// What the policy is for.
+    public enum Purpose: Sendable, Equatable {
+        /// Container images (`verify`, `scan --verify`, the gate).
+        case images
+        /// One artifact and its Sigstore bundle (`verify-bundle`, the sigstore-conformance protocol): key-signed
+        /// bundles need a transparency-log entry OR a timestamp, as sigstore-go does.
+        case artifact
+    }
+
+    /// What the policy is for.
+    public var purpose: Purpose = .images
+    /// `--key`: PEM public key files; a signature by any of them passes.
+    public var keyFiles: [String] = []
+    /// `--certificate-identity`: the exact subject.
+    public var identity: String?
+    /// `--certificate-identity-regexp`: the subject as an anchored regexp.
+    public var identityRegexp: String?
+    /// `--certificate-oidc-issuer`: the exact issuer.
+    public var issuer: String?
+    /// `--certificate-oidc-issuer-regexp`: the issuer as an anchored regexp.
+    public var issuerRegexp: String?
+    /// `--trusted-root`: a Sigstore trusted_root.json.
+    public var trustedRootFile: String?
+    /// `--staging`: the Sigstore staging root instead of production (no `trustedRootFile` then).
+    public var stagingTrustedRoot = false
+    /// `--certificate-chain`: a private CA, PEM intermediates then root.
+    public var certificateChainFile: String?
+    /// `--insecure-ignore-tlog`.
+    public var insecureIgnoreTransparencyLog = false
+    /// `--insecure-ignore-sct`.
+    public var insecureIgnoreSCT = false
+    /// `-a KEY=VALUE`, as given.
+    public var annotations: [String] = []
+    /// `--attestations`.
+    public var attestations = false
+    /// `--type`: a predicate type URI or cosign's short name (`slsaprovenance`, `spdx`, …).
+    public var predicateType: String?
+    /// `--platform OS/ARCH[/VARIANT]`.
+    public var platform: String?
+    /// `--allow-tags`.
+    public var allowTags = false
+
+    /// Creates empty options; set the fields that were given.
+    public init(purpose: Purpose = .images) { self.purpose = purpose }
+
+    /// Checks the combination without reading any file (for a command's argument validation).
+    /// - Throws: `SignatureVerificationError` `policy_invalid` naming the flags and the fix.
+    public func validate() throws {
+        func invalid(_ message: String) -> SignatureVerificationError {
+            SignatureVerificationError(.policyInvalid, check: "policy", message)
+        }
+        if identity != nil && identityRegexp != nil {
+            throw invalid("--certificate-identity and --certificate-identity-regexp exclude each other; give one")
+        }
+        if issuer != nil && issuerRegexp != nil {
+            throw invalid("--certificate-oidc-issuer and --certificate-oidc-issuer-regexp exclude each other; give one")
+        }
+        let hasIdentity = identity != nil || identityRegexp != nil
+        let hasIssuer = issuer != nil || issuerRegexp != nil
+        if keyFiles.isEmpty && !hasIdentity {
+            throw invalid("say who must have signed: --key FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
+        }
+        if !keyFiles.isEmpty && (hasIdentity || hasIssuer) {
+            throw invalid("--key and --certificate-identity / --certificate-oidc-issuer exclude each other; give one")
+        }
+        if hasIdentity && certificateChainFile == nil && !hasIssuer {
+            throw invalid("keyless verification needs --certificate-oidc-issuer (or -regexp) as well as the identity")
+        }
+        if stagingTrustedRoot && trustedRootFile != nil {
+            throw invalid("--staging and --trusted-root exclude each other; give one")
+        }
+        if predicateType != nil && !attestations { throw invalid("--type applies only with --attestations") }
+        var seen: [String: String] = [:]
+        for annotation in annotations {
+            guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {
+                throw invalid("-a \(annotation): annotations are KEY=VALUE")
+            }
+            let key = String(annotation[..<equals])
+            let value = String(annotation[annotation.index(after: equals)...])
+            if let earlier = seen[key], earlier != value {
+                throw invalid("-a \(key) is given twice with different values (\"\(earlier)\" and \"\(value)\"); give it once")
+            }
+            seen[key] = value
+        }
+        if !annotations.isEmpty && attestations {
+            throw invalid("-a applies to signatures' payloads; attestations carry no such annotations — drop -a, or verify signatures")
+        }
+        if purpose == .artifact && (!annotations.isEmpty || attestations || platform != nil || allowTags || certificateChainFile != nil) {
+            throw invalid("verify-bundle takes no image options (-a, --attestations, --platform, --allow-tags, --certificate-chain)")
+        }
+    }
+
+    /// Reads the files and builds the policy.
+    /// - Throws: `SignatureVerificationError`: `input_unreadable` for a missing file, `policy_invalid` for an
+    ///   unusable key, chain, regexp, trusted root or combination — each naming the flag.
+    public func makePolicy() throws -> VerificationPolicy {
+        try validate()
+        let trust = try makeTrust()
+        let signers: VerificationPolicy.Signers
+        if !keyFiles.isEmpty {
+            signers = .keys(try keyFiles.map { path in
+                do {
+                    return try PublicKey(pem: try PolicyOptions.readText(path, flag: "--key"))
+                } catch let error as SignatureVerificationError {
+                    throw error
+                } catch {
+                    throw SignatureVerificationError(.policyInvalid, check: "policy.key", "--key \(path) is not a usable PEM public key: \(error)")
+                }
+            })
+        } else {
+            let subject = try identityRegexp.map { try StringMatcher.regexp($0) } ?? .exact(identity ?? "")
+            let issuerMatcher = try issuerRegexp.map { try StringMatcher.regexp($0) } ?? issuer.map { .exact($0) }
+            signers = .identities([.init(issuer: issuerMatcher, subject: subject)])
+        }
+        var required: [String: String] = [:]
+        for annotation in annotations {
+            let parts = annotation.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            required[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let evidence: VerificationPolicy.Evidence = attestations
+            ? .attestations(predicateType: predicateType.map(VerificationPolicy.predicateTypeURI)) : .signatures
+        let indexTarget: VerificationPolicy.IndexTarget
+        if let platform {
+            do {
+                indexTarget = .platform(try Platform(parsing: platform))
+            } catch {
+                throw SignatureVerificationError(.policyInvalid, check: "policy", "--platform \(platform): \(error)")
+            }
+        } else {
+            indexTarget = .index
+        }
+        // verify-bundle: a key-signed bundle needs a log entry or a timestamp, which the verifier demands itself.
+        let ignoreLog = insecureIgnoreTransparencyLog || (purpose == .artifact && !keyFiles.isEmpty)
+        return try VerificationPolicy(trust: trust, signers: signers, evidence: evidence, requiredAnnotations: required,
+                                      insecureIgnoreTransparencyLog: ignoreLog, insecureIgnoreSCT: insecureIgnoreSCT,
+                                      allowTags: allowTags, indexTarget: indexTarget)
+    }
+
+    /// The trusted material, each part explicit: the trusted root the user named (or production / staging), and
+    /// the private CA. Production is the default trusted root except where nothing would use it (keys or a private
+    /// CA with `--insecure-ignore-tlog`).
+    func makeTrust() throws -> VerificationPolicy.Trust {
+        let chain = try certificateChainFile.map { path in
+            do {
+                return try Certificate.parsePEM(try PolicyOptions.readText(path, flag: "--certificate-chain"))
+            } catch let error as SignatureVerificationError {
+                throw error
+            } catch {
+                throw SignatureVerificationError(.policyInvalid, check: "policy", "--certificate-chain \(path) does not parse: \(error)")
+            }
+        }
+        let root: TrustedRoot?
+        if let trustedRootFile {
+            root = try TrustedRoot(contentsOfFile: trustedRootFile)
+        } else if stagingTrustedRoot {
+            root = try TrustedRoot.staging()
+        } else if purpose == .images && insecureIgnoreTransparencyLog && (chain != nil || !keyFiles.isEmpty) {
+            root = nil
+        } else {
+            root = try TrustedRoot.production()
+        }
+        return VerificationPolicy.Trust(trustedRoot: root, certificateChain: chain)
+    }
+
+    /// Reads a text file named by a flag; a missing file is `input_unreadable` naming the flag.
+    static func readText(_ path: String, flag: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SignatureVerificationError(.inputUnreadable, check: "policy", "\(flag) \(path): no such readable file")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

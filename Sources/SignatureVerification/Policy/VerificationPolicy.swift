@@ -1,0 +1,203 @@
+import CryptoPrimitives
+import Foundation
+import OCIImage
+
+/// The one policy of the product: what every piece of evidence (a Sigstore bundle, a cosign `.sig` / `.att` layer,
+/// a cosign v3 bundle referrer, a containers-image signature) must satisfy, and what an image must satisfy to pass
+/// the gate. The library, `verify`, `scan --verify`, `verify-bundle`, the gate's policy files and the admission
+/// server all express their demands with this type.
+///
+/// The initializer refuses incoherent combinations (no signer, an identity with no CA to chain to, a required
+/// transparency log with no log key, …) with a `policy_invalid` error naming the fix. Every option that weakens a
+/// check is named `insecure…`; nothing is ever silently replaced (the production trusted root is used only when the
+/// caller put it in `trust`).
+///
+/// ```swift
+/// let policy = try VerificationPolicy(
+///     trust: .init(trustedRoot: try TrustedRoot.production()),
+///     signers: .identities([.init(issuer: .exact("https://token.actions.githubusercontent.com"),
+///                                 subject: try .regexp("https://github.com/acme/.*"))]))
+/// ```
+public struct VerificationPolicy: Sendable {
+    /// The trusted material, both parts explicit.
+    public struct Trust: Sendable {
+        /// A Sigstore trusted root: transparency-log keys, Fulcio CAs, CT logs, timestamp authorities.
+        public var trustedRoot: TrustedRoot?
+        /// A private CA (`--certificate-chain`): intermediates then the root. When given, certificates chain to
+        /// these ONLY (never to the trusted root's CAs), and no SCT is required of them; the trusted root, if any,
+        /// still supplies transparency-log keys and timestamp authorities.
+        public var certificateChain: [Certificate]?
+
+        /// Creates trust from a trusted root and/or a private CA chain.
+        public init(trustedRoot: TrustedRoot? = nil, certificateChain: [Certificate]? = nil) {
+            self.trustedRoot = trustedRoot
+            self.certificateChain = certificateChain
+        }
+
+        /// Whether some CA is trusted for certificate-based signatures.
+        public var hasCertificateAuthority: Bool {
+            if let certificateChain { return !certificateChain.isEmpty }
+            return !(trustedRoot?.certificateAuthorities.isEmpty ?? true)
+        }
+    }
+
+    /// One accepted certificate identity: an OIDC issuer and a subject (SAN), each exact or an anchored regexp —
+    /// the shape of policy-controller's `identities:` entries.
+    public struct Identity: Sendable, Hashable, CustomStringConvertible {
+        /// The OIDC issuer the certificate must name. Nil only under a private CA (`Trust.certificateChain`),
+        /// whose certificates may carry no issuer; a nil issuer with a public CA is refused.
+        public var issuer: StringMatcher?
+        /// The subject alternative name (URI, email or Fulcio otherName).
+        public var subject: StringMatcher
+        /// Fulcio certificate extensions by name (`FulcioExtensions.names`) that must hold exactly these values.
+        public var extensions: [String: String]
+
+        /// Creates an identity.
+        public init(issuer: StringMatcher?, subject: StringMatcher, extensions: [String: String] = [:]) {
+            self.issuer = issuer
+            self.subject = subject
+            self.extensions = extensions
+        }
+
+        /// `subject <matcher> issued by <matcher>`.
+        public var description: String { "subject \(subject)\(issuer.map { " from issuer \($0)" } ?? " (any issuer)")" }
+    }
+
+    /// Who must have signed. A piece of evidence passes when it was signed by ANY of the given keys, or by a
+    /// certificate matching ANY of the given identities.
+    public enum Signers: Sendable {
+        /// Public keys (`--key`, repeatable); every one is tried.
+        case keys([PublicKey])
+        /// Certificate identities (keyless, or a private CA).
+        case identities([Identity])
+    }
+
+    /// Which evidence is looked for.
+    public enum Evidence: Sendable, Hashable {
+        /// Signatures (cosign `verify`): simple-signing payloads, message signatures, cosign v3 sign statements.
+        case signatures
+        /// Attestations (cosign `verify-attestation`): in-toto statements in DSSE; a nil type accepts any predicate.
+        case attestations(predicateType: String?)
+    }
+
+    /// How much evidence of each kind a signature needs. Lowering a default is done with the `insecure…` options,
+    /// never with a threshold of zero.
+    public struct Thresholds: Sendable, Hashable {
+        /// Verified transparency-log entries (default 1).
+        public var transparencyLogEntries: Int
+        /// Verified RFC 3161 timestamps (default 0).
+        public var timestamps: Int
+        /// Verified embedded SCTs of a certificate issued by a trusted root's CA (default 1).
+        public var signedCertificateTimestamps: Int
+
+        /// Creates thresholds; the defaults are what cosign demands.
+        public init(transparencyLogEntries: Int = 1, timestamps: Int = 0, signedCertificateTimestamps: Int = 1) {
+            self.transparencyLogEntries = transparencyLogEntries
+            self.timestamps = timestamps
+            self.signedCertificateTimestamps = signedCertificateTimestamps
+        }
+    }
+
+    /// What verifying a multi-platform index means.
+    public enum IndexTarget: Sendable, Hashable {
+        /// The index's own signature (what `cosign verify` checks for an index digest). Default.
+        case index
+        /// The manifest of one platform: its own signature.
+        case platform(Platform)
+        /// Every child manifest must carry its own passing signature (as `cosign sign --recursive` makes).
+        case everyChild
+    }
+
+    /// The trusted material.
+    public let trust: Trust
+    /// Who must have signed.
+    public let signers: Signers
+    /// Signatures or attestations.
+    public let evidence: Evidence
+    /// `-a KEY=VALUE`: each key must be present in the signed payload's annotations with exactly this JSON string
+    /// value (compared as JSON, never coerced from numbers or booleans).
+    public let requiredAnnotations: [String: String]
+    /// How much evidence is needed.
+    public let thresholds: Thresholds
+    /// Accept evidence without a transparency-log entry (`--insecure-ignore-tlog`).
+    public let insecureIgnoreTransparencyLog: Bool
+    /// Accept certificates from a trusted root's CA without a verified SCT (`--insecure-ignore-sct`).
+    public let insecureIgnoreSCT: Bool
+    /// A reference by tag passes (it is still resolved, verified and reported) instead of failing with
+    /// `not_digest_pinned`.
+    public let allowTags: Bool
+    /// What verifying an index means.
+    public let indexTarget: IndexTarget
+
+    /// Creates a policy, refusing incoherent combinations.
+    /// - Throws: `SignatureVerificationError` with code `policy_invalid`, naming the problem and the fix.
+    public init(trust: Trust, signers: Signers, evidence: Evidence = .signatures,
+                requiredAnnotations: [String: String] = [:], thresholds: Thresholds = Thresholds(),
+                insecureIgnoreTransparencyLog: Bool = false, insecureIgnoreSCT: Bool = false,
+                allowTags: Bool = false, indexTarget: IndexTarget = .index) throws {
+        func invalid(_ message: String) -> SignatureVerificationError {
+            SignatureVerificationError(.policyInvalid, check: "policy", message)
+        }
+        switch signers {
+        case .keys(let keys):
+            guard !keys.isEmpty else { throw invalid("no signer: give at least one public key or certificate identity") }
+        case .identities(let identities):
+            guard !identities.isEmpty else { throw invalid("no signer: give at least one public key or certificate identity") }
+            guard trust.hasCertificateAuthority else {
+                throw invalid("certificate identities need a CA to chain to: give a trusted root with certificate authorities, or a certificate chain")
+            }
+            if trust.certificateChain == nil, let anyIssuer = identities.first(where: { $0.issuer == nil }) {
+                throw invalid("the identity \(anyIssuer) names no OIDC issuer; with a public CA an issuer is required (--certificate-oidc-issuer)")
+            }
+        }
+        if let chain = trust.certificateChain, chain.isEmpty {
+            throw invalid("the certificate chain holds no certificate; give intermediates then the root, PEM")
+        }
+        guard thresholds.transparencyLogEntries >= 1, thresholds.signedCertificateTimestamps >= 1, thresholds.timestamps >= 0 else {
+            throw invalid("thresholds must be at least 1 (0 for timestamps); to accept less evidence use insecureIgnoreTransparencyLog or insecureIgnoreSCT")
+        }
+        if !insecureIgnoreTransparencyLog && (trust.trustedRoot?.transparencyLogs.isEmpty ?? true) {
+            throw invalid("a transparency-log entry is required, but no trusted root with log keys is given; give a trusted root, or accept the risk with --insecure-ignore-tlog")
+        }
+        if thresholds.timestamps > 0 && (trust.trustedRoot?.timestampAuthorities.isEmpty ?? true) {
+            throw invalid("\(thresholds.timestamps) timestamp(s) are required, but no trusted root with timestamp authorities is given")
+        }
+        if case .identities = signers, trust.certificateChain == nil, !insecureIgnoreSCT,
+           trust.trustedRoot?.ctLogs.isEmpty ?? true {
+            throw invalid("certificates from the trusted root's CAs need a verified SCT, but the trusted root has no CT log; give one with CT logs, or --insecure-ignore-sct")
+        }
+        if case .keys = signers, insecureIgnoreSCT {
+            throw invalid("--insecure-ignore-sct applies only to certificate identities, not to keys")
+        }
+        if case .signatures = evidence {} else if !requiredAnnotations.isEmpty {
+            throw invalid("required annotations (-a) apply to signatures' payloads; attestations carry none — drop -a, or verify signatures")
+        }
+        for key in requiredAnnotations.keys where key.isEmpty {
+            throw invalid("a required annotation has an empty key; give KEY=VALUE")
+        }
+        self.trust = trust
+        self.signers = signers
+        self.evidence = evidence
+        self.requiredAnnotations = requiredAnnotations
+        self.thresholds = thresholds
+        self.insecureIgnoreTransparencyLog = insecureIgnoreTransparencyLog
+        self.insecureIgnoreSCT = insecureIgnoreSCT
+        self.allowTags = allowTags
+        self.indexTarget = indexTarget
+    }
+
+    /// Whether a transparency-log entry is required.
+    public var requiresTransparencyLog: Bool { !insecureIgnoreTransparencyLog }
+
+    /// The predicate type required of attestations (nil: any, or signatures).
+    public var predicateType: String? {
+        if case .attestations(let type) = evidence { return type }
+        return nil
+    }
+
+    /// The platform selected in an index, if any.
+    public var platform: Platform? {
+        if case .platform(let platform) = indexTarget { return platform }
+        return nil
+    }
+}
