@@ -49,14 +49,16 @@ let package = Package(
                           dependencies: ["ImageGate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "verify-image-bench", dependencies: ["ImageGate"], swiftSettings: swiftSettings),
-        // Tests: one target per module, plus end-to-end tests of the built CLI.
-        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: swiftSettings),
-        .testTarget(name: "OCIImageTests", dependencies: ["OCIImage"], swiftSettings: swiftSettings),
+        // Tests: shared test support (package paths, the CLI runner), one target per module, plus end-to-end tests
+        // of the built CLI.
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OCIImageTests", dependencies: ["OCIImage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateVerdictTests", dependencies: ["GateVerdict"], swiftSettings: swiftSettings),
-        .testTarget(name: "RegistryAccessTests", dependencies: ["RegistryAccess"], swiftSettings: swiftSettings),
-        .testTarget(name: "SignatureVerificationTests", dependencies: ["SignatureVerification"], swiftSettings: swiftSettings),
-        .testTarget(name: "ManifestScannerTests", dependencies: ["ManifestScanner"], swiftSettings: swiftSettings),
-        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["verify-image"], swiftSettings: swiftSettings),
+        .testTarget(name: "RegistryAccessTests", dependencies: ["RegistryAccess", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SignatureVerificationTests", dependencies: ["SignatureVerification", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ManifestScannerTests", dependencies: ["ManifestScanner", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["verify-image", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,17 +1,15 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end tests of `verify-image digest`, running the built binary.
 struct DigestCommandTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
         let run = try VerifyImageCLI.run(arguments, stdin: stdin)
         return (run.status, run.out, run.err)
     }
 
-    static let whl = packageRoot.appendingPathComponent("testdata/crypto/sigstore/bundle_v3_github.whl").path
+    static let whl = PackagePaths.testdata("crypto/sigstore/bundle_v3_github.whl").path
 
     @Test func digestOfFilePrintsOCIStyleLine() throws {
         let result = try Self.run(["digest", Self.whl])

@@ -1,7 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
-/// Runs the built `verify-image` (see CLITests.swift).
+/// Runs the built `verify-image` (TestSupport's VerifyImageCLI).
 private func runVerifyImage(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let run = try VerifyImageCLI.run(arguments)
     return (run.status, run.out, run.err)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end: `verify-image` against the real registries scripts/test.sh starts (plain HTTP, TLS with a private CA,

@@ -1,49 +1,15 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end tests of `verify-image scan`: run the built binary, assert output and exit status.
 struct ScanCLITests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let scanData = packageRoot.appendingPathComponent("testdata/scan")
-
-    /// verify-image next to the test bundle: the directory of CommandLine.arguments[0] (e.g. .build/debug).
-    static var binary: URL {
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var candidates: [URL] = []
-        var dir = runner.deletingLastPathComponent()
-        for _ in 0..<4 { // the runner may sit inside a .xctest bundle
-            candidates.append(dir.appendingPathComponent("verify-image"))
-            dir = dir.deletingLastPathComponent()
-        }
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/verify-image"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[candidates.count - 1]
-    }
+    static let scanData = PackagePaths.testdata("scan")
 
     static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws
         -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = binary
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        // Read stderr on another thread so neither pipe can fill up and block the child.
-        nonisolated(unsafe) var errData = Data()
-        let errDone = DispatchSemaphore(value: 0)
-        Thread { errData = err.fileHandleForReading.readDataToEndOfFile(); errDone.signal() }.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        errDone.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let run = try VerifyImageCLI.run(arguments, stdin: stdin, environment: environment)
+        return (run.status, run.out, run.err)
     }
 
     @Test func pinnedOnlyExitsZero() throws {

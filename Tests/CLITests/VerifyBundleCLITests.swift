@@ -1,57 +1,19 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end tests of `verify-image verify-bundle`: the built binary, run exactly as the sigstore-conformance suite
 /// runs a client, over the 70 `bundle-verify` cases in both PATH and DIGEST mode, plus the other real bundles.
 @Suite struct VerifyBundleCLITests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let sigstore = packageRoot.appendingPathComponent("testdata/sigstore")
+    static let sigstore = PackagePaths.testdata("sigstore")
     static let conformance = sigstore.appendingPathComponent("conformance/bundle-verify")
     static let defaultIdentity =
         "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
     static let defaultIssuer = "https://token.actions.githubusercontent.com"
 
-    /// The built CLI: next to the test bundle (directory of argv[0]), else .build/debug/verify-image.
-    static let binary: String = {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [besideTests, besideTests.deletingLastPathComponent(), packageRoot.appendingPathComponent(".build/debug")] {
-            let candidate = directory.appendingPathComponent("verify-image").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return packageRoot.appendingPathComponent(".build/debug/verify-image").path
-    }()
+    static var cases: [String] { PackagePaths.subdirectories(of: conformance) }
 
-    static var cases: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: conformance.path)) ?? []
-        return names.filter { name in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: conformance.appendingPathComponent(name).path, isDirectory: &isDirectory)
-                && isDirectory.boolValue
-        }.sorted()
-    }
-
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> VerifyImageCLI.Run { try VerifyImageCLI.run(arguments) }
 
     /// The arguments the conformance suite passes for a case (test/client.py `BundleMaterials.from_dir`).
     static func conformanceArguments(_ name: String, digestMode: Bool) throws -> [String] {
@@ -83,8 +45,8 @@ import Testing
     /// `sha256:<hex>` of a file, from the CLI's own `digest` command.
     static func sha256Digest(of path: String) throws -> String {
         let result = try run(["digest", path])
-        guard result.status == 0, let digest = result.stdout.split(separator: " ").first, digest.hasPrefix("sha256:") else {
-            throw CLIError(message: "verify-image digest \(path) failed: \(result.stderr)")
+        guard result.status == 0, let digest = result.out.split(separator: " ").first, digest.hasPrefix("sha256:") else {
+            throw CLIError(message: "verify-image digest \(path) failed: \(result.err)")
         }
         return String(digest)
     }
@@ -96,10 +58,10 @@ import Testing
         let result = try Self.run(Self.conformanceArguments(name, digestMode: digestMode))
         let mode = digestMode ? "DIGEST" : "PATH"
         if name.hasSuffix("fail") {
-            #expect(result.status != 0, "[\(mode)-\(name)] must fail but exited 0:\n\(result.stdout)")
-            #expect(result.status == 1 || result.status == 64, "[\(mode)-\(name)] exit \(result.status)\n\(result.stderr)")
+            #expect(result.status != 0, "[\(mode)-\(name)] must fail but exited 0:\n\(result.out)")
+            #expect(result.status == 1 || result.status == 64, "[\(mode)-\(name)] exit \(result.status)\n\(result.err)")
         } else {
-            #expect(result.status == 0, "[\(mode)-\(name)] must pass but exited \(result.status):\n\(result.stdout)\(result.stderr)")
+            #expect(result.status == 0, "[\(mode)-\(name)] must pass but exited \(result.status):\n\(result.out)\(result.err)")
         }
     }
 
@@ -225,9 +187,9 @@ import Testing
     func realBundle(_ testCase: Case) throws {
         let result = try Self.run(["verify-bundle"] + testCase.arguments)
         if testCase.passes {
-            #expect(result.status == 0, "\(testCase.name): exit \(result.status)\n\(result.stdout)\(result.stderr)")
+            #expect(result.status == 0, "\(testCase.name): exit \(result.status)\n\(result.out)\(result.err)")
         } else {
-            #expect(result.status == 1, "\(testCase.name): exit \(result.status)\n\(result.stdout)\(result.stderr)")
+            #expect(result.status == 1, "\(testCase.name): exit \(result.status)\n\(result.out)\(result.err)")
         }
     }
 
@@ -239,7 +201,7 @@ import Testing
                                    Self.githubIdentity, "--certificate-oidc-issuer", Self.defaultIssuer,
                                    Self.s("sigstore-python/bundle_v3_github.whl")])
         #expect(result.status == 0)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         #expect(object["schemaVersion"] as? Int == 1)
         #expect(object["decision"] as? String == "pass")
         let subject = try #require((object["subjects"] as? [[String: Any]])?.first)
@@ -263,7 +225,7 @@ import Testing
                                    "https://example.com/other", "--certificate-oidc-issuer", Self.defaultIssuer,
                                    Self.s("sigstore-python/bundle_v3_github.whl")])
         #expect(result.status == 1)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         #expect(object["decision"] as? String == "fail")
         let subject = try #require((object["subjects"] as? [[String: Any]])?.first)
         #expect(subject["reasons"] as? [String] == ["identity_mismatch"])
@@ -277,8 +239,8 @@ import Testing
                                    "--certificate-identity", Self.githubIdentity, "--certificate-oidc-issuer", "https://accounts.google.com",
                                    Self.s("sigstore-python/bundle_v3_github.whl")])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("issuer_mismatch"))
-        #expect(result.stdout.contains("FAILED"))
+        #expect(result.out.contains("issuer_mismatch"))
+        #expect(result.out.contains("FAILED"))
     }
 
     @Test(arguments: [

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `verify-image [verify]` end to end, on the signed-image fixtures (testdata/images/README.md).

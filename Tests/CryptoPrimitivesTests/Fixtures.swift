@@ -1,11 +1,10 @@
 import Foundation
+import TestSupport
 @testable import CryptoPrimitives
 
-/// Locates fixtures under testdata/crypto (package root = three levels up from this file).
+/// Locates fixtures under testdata/crypto.
 enum Fixtures {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("testdata/crypto")
+    static let root: URL = PackagePaths.testdata("crypto")
 
     static func path(_ name: String) -> String { root.appendingPathComponent(name).path }
 

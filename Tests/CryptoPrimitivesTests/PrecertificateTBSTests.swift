@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import CryptoPrimitives
 
 /// Every certificate found in the real fixtures under testdata/crypto and testdata/sigstore: PEM blocks, and DER
 /// certificates base64-encoded in JSON (bundles, trusted roots), with the file each came from.
 func allFixtureCertificates() -> [(file: String, certificate: Certificate)] {
-    let packageRoot = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+    let packageRoot = PackagePaths.root
     var found: [(String, Certificate)] = []
     var seen = Set<[UInt8]>()
     for area in ["testdata/crypto", "testdata/sigstore"] {

@@ -1,11 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import ImageGate
 
-/// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-let imagesDir = packageRoot.appendingPathComponent("testdata/images")
+/// The package root.
+let packageRoot = PackagePaths.root
+let imagesDir = PackagePaths.testdata("images")
 
 /// The digests the fixture script recorded, by fixture name (testdata/images/EXPECTED.cosign.txt).
 let fixtureDigests: [String: String] = {

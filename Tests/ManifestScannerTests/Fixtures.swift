@@ -1,11 +1,11 @@
 import Foundation
+import TestSupport
 @testable import ManifestScanner
 
-/// Paths of the fixtures under testdata/scan (package root = three levels up from this file).
+/// Paths of the fixtures under testdata/scan.
 enum Fixtures {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let scan = root.appendingPathComponent("testdata/scan")
+    static let root: URL = PackagePaths.root
+    static let scan = PackagePaths.testdata("scan")
     static let corpus = scan.appendingPathComponent("corpus")
 
     static func path(_ relative: String) -> String { scan.appendingPathComponent(relative).path }

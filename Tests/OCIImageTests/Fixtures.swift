@@ -1,11 +1,11 @@
 import Foundation
+import TestSupport
 
-/// Locates fixtures under the package's `testdata/` folder (package root = three levels above this file).
+/// Locates fixtures under the package's `testdata/` folder.
 enum Fixtures {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot: URL = PackagePaths.root
 
-    static func url(_ relative: String) -> URL { packageRoot.appendingPathComponent("testdata/" + relative) }
+    static func url(_ relative: String) -> URL { PackagePaths.testdata(relative) }
 
     static func data(_ relative: String) throws -> Data { try Data(contentsOf: url(relative)) }
 }

@@ -1,11 +1,11 @@
 import Foundation
+import TestSupport
 import OCIImage
 @testable import RegistryAccess
 
-/// Fixture paths (package root = three levels above this file) and temporary copies for tampering tests.
+/// Fixture paths and temporary copies for tampering tests.
 enum LayoutFixtures {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot: URL = PackagePaths.root
 
     /// go-containerregistry's layouts copied under testdata/oci/layouts.
     static func ggcr(_ name: String) -> String { packageRoot.appendingPathComponent("testdata/oci/layouts/" + name).path }

@@ -1,12 +1,12 @@
 import CryptoPrimitives
 import Foundation
+import TestSupport
 import Testing
 @testable import SignatureVerification
 
 /// containers/image's real cosign fixtures (testdata/containers-image/README.md), verified with CosignVerifier.
 enum ContainersImage {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("testdata/containers-image")
+    static let root = PackagePaths.testdata("containers-image")
 
     /// Decodes a `dir:` transport signature file into a cosign layer.
     static func layer(_ path: String) throws -> CosignLayer {

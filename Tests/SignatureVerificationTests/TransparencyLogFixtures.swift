@@ -1,13 +1,12 @@
 import Foundation
+import TestSupport
 import CryptoPrimitives
 @testable import SignatureVerification
 
 /// Paths and loaders for the real transparency-log fixtures in testdata/tlog (see its README.md).
 enum TLogFixtures {
-    /// testdata/tlog, found from this file's path (package root = three levels up).
-    static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("testdata/tlog")
+    /// testdata/tlog.
+    static let directory: URL = PackagePaths.testdata("tlog")
 
     struct Missing: Error, CustomStringConvertible { let description: String }
 

@@ -1,28 +1,31 @@
 import Foundation
-import Testing
 
 /// Runs the built `verify-image` for end-to-end tests: the binary next to the test bundle (same build
-/// configuration), i.e. `.build/<config>/verify-image`.
-enum VerifyImageCLI {
-    /// The package root, from this file's path.
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+/// configuration), i.e. `.build/<config>/verify-image`, else `.build/debug/verify-image`.
+public enum VerifyImageCLI {
+    /// The package root; runs start there so tests can pass paths relative to it.
+    public static var packageRoot: URL { PackagePaths.root }
 
     /// What a run printed and how it exited.
-    struct Run: Sendable {
+    public struct Run: Sendable {
         /// The exit status.
-        let status: Int32
+        public let status: Int32
         /// Standard output.
-        let out: String
+        public let out: String
         /// Standard error.
-        let err: String
+        public let err: String
     }
 
-    /// The binary: next to the test bundle, else `.build/debug/verify-image`.
-    static func binary() throws -> URL {
+    /// The binary: next to the test bundle (the runner may sit inside a `.xctest` bundle), else
+    /// `.build/debug/verify-image`.
+    public static func binary() throws -> URL {
         var candidates: [URL] = []
         if let arg0 = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("verify-image"))
+            var directory = URL(fileURLWithPath: arg0).resolvingSymlinksInPath().deletingLastPathComponent()
+            for _ in 0..<4 {
+                candidates.append(directory.appendingPathComponent("verify-image"))
+                directory = directory.deletingLastPathComponent()
+            }
         }
         candidates.append(Bundle.main.bundleURL.appendingPathComponent("verify-image"))
         candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("verify-image"))
@@ -36,9 +39,10 @@ enum VerifyImageCLI {
         return found
     }
 
-    /// Runs `verify-image ARGUMENTS` in the package root, feeding `stdin` (empty when nil). Standard error goes to a
-    /// file so neither stream can fill up and block the child while the other is read.
-    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// Runs `verify-image ARGUMENTS` in the package root, feeding `stdin` (empty when nil), with `environment` added
+    /// to this process's. Standard error goes to a file so neither stream can fill up and block the child while the
+    /// other is read.
+    public static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
@@ -66,8 +70,10 @@ enum VerifyImageCLI {
                    err: String(decoding: errData, as: UTF8.self))
     }
 
-    struct BinaryNotFound: Error, CustomStringConvertible {
-        let candidates: [String]
-        var description: String { "verify-image not found; looked at \(candidates.joined(separator: ", ")); build it first" }
+    /// No built `verify-image` was found.
+    public struct BinaryNotFound: Error, CustomStringConvertible {
+        /// The paths looked at.
+        public let candidates: [String]
+        public var description: String { "verify-image not found; looked at \(candidates.joined(separator: ", ")); build it first" }
     }
 }
