@@ -36,7 +36,7 @@ let package = Package(
                                .product(name: "NIOHTTP1", package: "swift-nio"),
                                .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: swiftSettings),
-        .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage"], swiftSettings: swiftSettings),
+        .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict"], swiftSettings: swiftSettings),
         .target(name: "ManifestScanner", dependencies: ["OCIImage", "CZlib", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
         // Layer 3: the library product.
