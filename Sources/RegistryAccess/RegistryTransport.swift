@@ -31,142 +31,268 @@ enum SharedHTTPClient {
     }()
 }
 
-/// How a registry wants to be authenticated, learnt from its `WWW-Authenticate` challenge.
-enum AuthChallenge: Sendable, Equatable {
-    case none
-    case basic
-    case bearer(realm: String, service: String?, scope: String?)
+/// The HTTP layer under ``RemoteRegistry``: which scheme a registry answers on, TLS per registry, one request with
+/// bounded retries, backoff, `Retry-After`, redirects followed by hand, the per-request timeout and the overall
+/// deadline, the per-registry concurrency limit and circuit breaker. It knows nothing of manifests or tokens.
+final class RegistryTransport: Sendable {
+    /// The options in force (timeouts, retries, TLS, limits).
+    let options: RemoteRegistry.Options
+    let hosts: RegistryHostTable
+    let deadline: NIODeadline?
+    let baseTLS: TLSConfiguration
+    let extraRoots: [NIOSSLCertificate]
 
-    /// Parses `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`; nil for anything else.
-    static func parse(_ header: String) -> AuthChallenge? {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
-        guard let space = trimmed.firstIndex(of: " ") else {
-            return trimmed.lowercased() == "basic" ? .basic : nil
-        }
-        let scheme = trimmed[..<space].lowercased()
-        let params = parseParameters(String(trimmed[trimmed.index(after: space)...]))
-        switch scheme {
-        case "basic": return .basic
-        case "bearer":
-            guard let realm = params["realm"], !realm.isEmpty else { return nil }
-            return .bearer(realm: realm, service: params["service"], scope: params["scope"])
-        default: return nil
-        }
-    }
-
-    /// `key="value", key2=value2` (quoted values may hold commas and escaped quotes).
-    static func parseParameters(_ text: String) -> [String: String] {
-        var result: [String: String] = [:]
-        var chars = Array(text)
-        chars.append(",")
-        var i = 0
-        while i < chars.count {
-            while i < chars.count, chars[i] == " " || chars[i] == "," { i += 1 }
-            var key = ""
-            while i < chars.count, chars[i] != "=", chars[i] != "," { key.append(chars[i]); i += 1 }
-            guard i < chars.count, chars[i] == "=" else { i += 1; continue }
-            i += 1
-            var value = ""
-            if i < chars.count, chars[i] == "\"" {
-                i += 1
-                while i < chars.count, chars[i] != "\"" {
-                    if chars[i] == "\\", i + 1 < chars.count { i += 1 }
-                    value.append(chars[i]); i += 1
-                }
-                i += 1
-            } else {
-                while i < chars.count, chars[i] != "," { value.append(chars[i]); i += 1 }
+    /// Reads the CA files at once and starts the overall deadline.
+    /// - Throws: ``RegistryError`` `tls_error` when a CA file cannot be read as PEM certificates.
+    init(options: RemoteRegistry.Options) throws {
+        self.options = options
+        var roots: [NIOSSLCertificate] = []
+        for file in options.caCertificateFiles {
+            do {
+                roots += try NIOSSLCertificate.fromPEMFile(file)
+            } catch {
+                throw RegistryError(.tlsError, "CA certificate file \(file) could not be read as PEM certificates: \(error)",
+                                    location: file)
             }
-            result[key.trimmingCharacters(in: .whitespaces).lowercased()] = value.trimmingCharacters(in: .whitespaces)
         }
-        return result
-    }
-}
-
-/// The state kept for one registry host: the scheme that answers, its auth challenge, cached tokens, the
-/// concurrency limit and the circuit breaker.
-actor RegistryHostState {
-    let host: String
-    var baseURL: String?
-    var challenge: AuthChallenge = .none
-    var tokens: [String: (token: String, expires: NIODeadline)] = [:]
-    /// Set once the registry answered 404 to the referrers API (it has none).
-    private(set) var lacksReferrersAPI = false
-
-    func markLacksReferrersAPI() { lacksReferrersAPI = true }
-
-    // Concurrency limit.
-    let maximumConcurrency: Int
-    private var inFlight = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    // Circuit breaker.
-    let breakerThreshold: Int
-    let breakerCooldown: TimeAmount
-    private var consecutiveFailures = 0
-    private var openUntil: NIODeadline?
-
-    init(host: String, maximumConcurrency: Int, breakerThreshold: Int, breakerCooldown: TimeAmount) {
-        self.host = host
-        self.maximumConcurrency = max(1, maximumConcurrency)
-        self.breakerThreshold = max(1, breakerThreshold)
-        self.breakerCooldown = breakerCooldown
-    }
-
-    func acquire() async {
-        if inFlight < maximumConcurrency { inFlight += 1; return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty { inFlight -= 1 } else { waiters.removeFirst().resume() }
-    }
-
-    /// Throws when the breaker is open (too many consecutive failures, cooldown not over).
-    func checkBreaker() throws {
-        if let openUntil, NIODeadline.now() < openUntil {
-            throw RegistryError(.unreachable,
-                                "registry \(host) failed \(consecutiveFailures) times in a row; not trying again for \(breakerCooldown.nanoseconds / 1_000_000_000) s (circuit breaker open)")
+        extraRoots = roots
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if options.allowInsecureTLS { tls.certificateVerification = .none }
+        baseTLS = tls
+        deadline = options.timeout.map { .now() + .nanoseconds(Int64(max(0, $0) * 1e9)) }
+        let limit = options.maximumConcurrentRequests, threshold = options.circuitBreakerThreshold
+        let cooldown = TimeAmount.nanoseconds(Int64(options.circuitBreakerCooldown * 1e9))
+        hosts = RegistryHostTable { host in
+            RegistryHostState(host: host, maximumConcurrency: limit, breakerThreshold: threshold, breakerCooldown: cooldown)
         }
     }
 
-    func recordSuccess() {
-        consecutiveFailures = 0
-        openUntil = nil
+    /// The TLS configuration for `host`: base + extra roots + `certs.d/<host>/ca.crt` when present.
+    func tlsConfiguration(for host: String) -> TLSConfiguration {
+        var tls = baseTLS
+        var roots = extraRoots
+        for dir in options.certsDirectories {
+            let file = dir + "/" + host + "/ca.crt"
+            if FileManager.default.fileExists(atPath: file), let certs = try? NIOSSLCertificate.fromPEMFile(file) {
+                roots += certs
+            }
+        }
+        if !roots.isEmpty { tls.additionalTrustRoots = [.certificates(roots)] }
+        return tls
     }
 
-    func recordFailure() {
-        consecutiveFailures += 1
-        if consecutiveFailures >= breakerThreshold { openUntil = .now() + breakerCooldown }
+    /// The state for `domain`'s registry, pinged once: HTTPS first, plain HTTP only where allowed.
+    func endpoint(_ domain: String) async throws -> (RegistryHostState, String) {
+        let host = RemoteRegistry.apiHost(domain)
+        let state = await hosts.state(for: host)
+        if let base = await state.baseURL { return (state, base) }
+        let schemes = options.allowHTTP || RemoteRegistry.isLoopback(host) ? ["https", "http"] : ["https"]
+        var firstError: RegistryError?
+        for scheme in schemes {
+            let base = "\(scheme)://\(host)"
+            do {
+                let probing = scheme == "https" && schemes.count > 1
+                let response = try await send(state, url: base + "/v2/", method: .GET, headers: [:], maxBody: 64 << 10,
+                                              what: "the API root of \(host)",
+                                              timeout: probing ? min(options.probeTimeout, options.requestTimeout) : nil,
+                                              retries: probing ? 0 : nil)
+                if scheme == "http", response.status == 400, let firstError { throw firstError }
+                var challenge = AuthChallenge.none
+                if response.status == 401 {
+                    challenge = response.header("WWW-Authenticate").flatMap(AuthChallenge.parse) ?? .none
+                }
+                await state.setBase(base, challenge: challenge)
+                return (state, base)
+            } catch let error as RegistryError where error.code == .unreachable || error.code == .tlsError {
+                if firstError == nil { firstError = error }
+            }
+        }
+        throw firstError ?? RegistryError(.unreachable, "registry \(host) did not answer")
     }
 
-    func setBase(_ base: String, challenge: AuthChallenge) {
-        baseURL = base
-        self.challenge = challenge
+
+    /// Checks the overall deadline.
+    func checkDeadline(_ what: String) throws {
+        if let deadline, NIODeadline.now() >= deadline {
+            throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) ran out while fetching \(what); raise --timeout or check the registry")
+        }
     }
 
-    func setChallenge(_ challenge: AuthChallenge) { self.challenge = challenge }
-
-    func token(scope: String) -> String? {
-        guard let entry = tokens[scope], NIODeadline.now() < entry.expires else { return nil }
-        return entry.token
+    /// One request with retries (connection errors, 5xx), `Retry-After` on 429, the circuit breaker and the
+    /// concurrency limit, following redirects. Returns any final status; the body is read up to `maxBody` bytes.
+    func send(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
+              what: String, timeout: Double? = nil, retries: Int? = nil) async throws -> RegistryResponse {
+        let maximumRetries = retries ?? options.maximumRetries
+        var attempt = 0
+        while true {
+            try checkDeadline(what)
+            try await state.checkBreaker()
+            let outcome: Result<RegistryResponse, RegistryError>
+            await state.acquire()
+            do {
+                outcome = .success(try await executeFollowingRedirects(state, url: url, method: method, headers: headers,
+                                                                       maxBody: maxBody, what: what, timeout: timeout))
+            } catch let error as RegistryError {
+                outcome = .failure(error)
+            } catch {
+                outcome = .failure(RegistryError(.unreachable, "\(what): \(error)"))
+            }
+            await state.release()
+            var retryAfter: Double?
+            switch outcome {
+            case .success(let response) where response.status >= 500:
+                await state.recordFailure()
+                if attempt >= maximumRetries {
+                    throw RegistryError(.serverError, "registry \(state.host) answered HTTP \(response.status) for \(what) \(attempt + 1) times\(Self.errorSuffix(response.body)); try again later",
+                                        location: Self.redact(response.url))
+                }
+            case .success(let response) where response.status == 429:
+                await state.recordSuccess()
+                let wait = response.header("Retry-After").flatMap(Double.init) ?? options.retryBaseDelay * pow(2, Double(attempt))
+                guard attempt < maximumRetries, wait <= options.maximumRetryAfter else {
+                    throw RegistryError(.rateLimited, "registry \(state.host) is rate-limiting requests (HTTP 429 for \(what)\(response.header("Retry-After").map { ", Retry-After \($0) s" } ?? ""))\(Self.errorSuffix(response.body)); try again later or authenticate",
+                                        location: Self.redact(response.url))
+                }
+                retryAfter = wait
+            case .success(let response):
+                await state.recordSuccess()
+                return response
+            case .failure(let error):
+                guard error.code == .unreachable else { throw error }
+                await state.recordFailure()
+                if attempt >= maximumRetries {
+                    throw RegistryError(.unreachable, "\(error.message) (after \(attempt + 1) attempts)", location: error.location)
+                }
+            }
+            let delay = retryAfter ?? options.retryBaseDelay * pow(2, Double(attempt)) * Double.random(in: 0.5...1.0)
+            if let deadline, NIODeadline.now() + .nanoseconds(Int64(delay * 1e9)) >= deadline {
+                throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) would run out before retrying \(what); raise --timeout or check the registry")
+            }
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            attempt += 1
+        }
     }
 
-    func storeToken(_ token: String, scope: String, expires: NIODeadline) { tokens[scope] = (token, expires) }
-}
+    /// Executes a request, following up to 5 redirects by hand; `Authorization` is dropped when a redirect leaves
+    /// the registry's scheme, host and port.
+    func executeFollowingRedirects(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders,
+                                   maxBody: Int, what: String, timeout: Double? = nil) async throws -> RegistryResponse {
+        var current = url
+        var headers = headers
+        let origin = Self.origin(of: url)
+        for _ in 0...5 {
+            let response = try await execute(current, method: method, headers: headers, maxBody: maxBody, what: what,
+                                             timeout: timeout)
+            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("Location") else {
+                return response
+            }
+            guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteString,
+                  next.hasPrefix("https://") || next.hasPrefix("http://") else {
+                throw RegistryError(.invalidResponse, "\(what): the registry redirected to an invalid location")
+            }
+            if next.hasPrefix("http://") && current.hasPrefix("https://") {
+                throw RegistryError(.invalidResponse, "\(what): the registry redirected from HTTPS to plain HTTP; refusing")
+            }
+            if Self.origin(of: next) != origin { headers.remove(name: "Authorization") }
+            current = next
+        }
+        throw RegistryError(.invalidResponse, "\(what): more than 5 redirects")
+    }
 
-/// Registry-wide table of host states.
-actor RegistryHostTable {
-    private var hosts: [String: RegistryHostState] = [:]
-    let make: @Sendable (String) -> RegistryHostState
+    /// `scheme://host:port` of a URL.
+    static func origin(of url: String) -> String {
+        guard let u = URLComponents(string: url) else { return url }
+        return "\(u.scheme ?? "")://\(u.host ?? ""):\(u.port.map(String.init) ?? "")"
+    }
 
-    init(make: @escaping @Sendable (String) -> RegistryHostState) { self.make = make }
+    /// A URL without its query (signed redirect URLs carry credentials in the query).
+    static func redact(_ url: String) -> String {
+        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+    }
 
-    func state(for host: String) -> RegistryHostState {
-        if let existing = hosts[host] { return existing }
-        let created = make(host)
-        hosts[host] = created
-        return created
+    /// One HTTP exchange; connection, TLS and timeout failures become ``RegistryError``.
+    func execute(_ url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
+                 what: String, timeout: Double? = nil) async throws -> RegistryResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers = headers
+        request.headers.replaceOrAdd(name: "User-Agent", value: "image-verifier")
+        if let host = URLComponents(string: url).flatMap({ u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }) {
+            request.tlsConfiguration = tlsConfiguration(for: host)
+        }
+        let limit = timeout ?? options.requestTimeout
+        var requestDeadline = NIODeadline.now() + .nanoseconds(Int64(limit * 1e9))
+        if let deadline, deadline < requestDeadline { requestDeadline = deadline }
+        let shown = Self.redact(url)
+        do {
+            let response = try await SharedHTTPClient.client.execute(request, deadline: requestDeadline)
+            let status = Int(response.status.code)
+            if method == .HEAD {
+                return RegistryResponse(status: status, headers: response.headers, body: [], url: url)
+            }
+            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBody,
+               (200..<300).contains(status) {
+                throw RegistryError(.tooLarge, "\(what) is \(length) bytes by its Content-Length; the limit is \(maxBody)",
+                                    location: shown)
+            }
+            // Error bodies are read only up to 64 KiB (enough for the error document).
+            let bodyLimit = (200..<300).contains(status) ? maxBody : min(maxBody, 64 << 10)
+            var body: [UInt8] = []
+            do {
+                let buffer = try await response.body.collect(upTo: bodyLimit)
+                body = Array(buffer.readableBytesView)
+            } catch is NIOTooManyBytesError {
+                if !(200..<300).contains(status) { return RegistryResponse(status: status, headers: response.headers, body: [], url: url) }
+                throw RegistryError(.tooLarge, "\(what) is larger than the limit of \(maxBody) bytes", location: shown)
+            }
+            return RegistryResponse(status: status, headers: response.headers, body: body, url: url)
+        } catch let error as RegistryError {
+            throw error
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout
+                    || error == .connectTimeout || error == .tlsHandshakeTimeout {
+            if let deadline, NIODeadline.now() >= deadline {
+                throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) ran out while fetching \(what) from \(shown); raise --timeout or check the registry",
+                                    location: shown)
+            }
+            throw RegistryError(.unreachable, "\(what): \(shown) did not answer within \(limit) s",
+                                location: shown)
+        } catch let error as NIOSSLError {
+            throw RegistryError(.tlsError, "\(what): TLS with \(shown) failed (\(error)); give the registry's CA with --registry-cacert or certs.d/<host:port>/ca.crt, or --allow-insecure-registry",
+                                location: shown)
+        } catch let error as BoringSSLError {
+            throw RegistryError(.tlsError, "\(what): TLS with \(shown) failed (\(error)); give the registry's CA with --registry-cacert or certs.d/<host:port>/ca.crt, or --allow-insecure-registry",
+                                location: shown)
+        } catch is CancellationError {
+            throw RegistryError(.timeout, "\(what): cancelled", location: shown)
+        } catch {
+            throw RegistryError(.unreachable, "\(what): could not reach \(shown): \(error)", location: shown)
+        }
+    }
+
+    /// ` (registry said: CODE: message)` when the body is the registry's error document.
+    static func errorSuffix(_ body: [UInt8]) -> String {
+        RegistryErrorBody(body).map { " (registry said: \($0.summary))" } ?? ""
+    }
+
+
+    /// A form POST (the OAuth2 identity-token exchange), no retries beyond the transport's.
+    func post(_ url: String, form: String, what: String) async throws -> RegistryResponse {
+        try checkDeadline(what)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: form))
+        if let host = URLComponents(string: url).flatMap({ u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }) {
+            request.tlsConfiguration = tlsConfiguration(for: host)
+        }
+        do {
+            let response = try await SharedHTTPClient.client.execute(request, timeout: .seconds(Int64(options.requestTimeout)))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return RegistryResponse(status: Int(response.status.code), headers: response.headers,
+                                    body: Array(body.readableBytesView), url: url)
+        } catch {
+            throw RegistryError(.unreachable, "\(what): \(error)")
+        }
     }
 }
 

@@ -1,8 +1,5 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 import NIOHTTP1
-import NIOSSL
 import OCIImage
 
 /// A ``ContentSource`` over the OCI distribution API (and Docker Registry HTTP API v2), on AsyncHTTPClient.
@@ -22,6 +19,9 @@ import OCIImage
 /// - Robustness: a per-request timeout and one overall deadline (`timeout`), bounded retries with exponential
 ///   backoff and jitter on connection errors and 5xx, `Retry-After` on 429 (then `rate_limited`), a per-registry
 ///   concurrency limit and circuit breaker, and a content-addressed cache (``ContentCache``) keyed by digest.
+///
+/// Three layers, one file each: `RegistryTransport` (HTTP, TLS, schemes, retries, timeouts, limits),
+/// `RegistryAuthenticator` (challenges, credentials, tokens) and this type, the distribution API.
 public final class RemoteRegistry: ContentSource, Sendable {
     /// Everything that can be configured.
     public struct Options: Sendable {
@@ -76,10 +76,10 @@ public final class RemoteRegistry: ContentSource, Sendable {
     public let options: Options
     /// ``Options/cache``, or a memory-only cache for this source's lifetime (so nothing is fetched twice).
     let cache: ContentCache
-    let hosts: RegistryHostTable
-    let deadline: NIODeadline?
-    let baseTLS: TLSConfiguration
-    let extraRoots: [NIOSSLCertificate]
+    /// HTTP: schemes, TLS, retries, timeouts, limits.
+    let transport: RegistryTransport
+    /// Challenges, credentials and tokens.
+    let authenticator: RegistryAuthenticator
 
     /// A short description for messages.
     public var sourceDescription: String { "registry" }
@@ -93,28 +93,13 @@ public final class RemoteRegistry: ContentSource, Sendable {
     public init(options: Options = Options()) throws {
         self.options = options
         self.cache = options.cache ?? ContentCache(directory: nil)
-        var roots: [NIOSSLCertificate] = []
-        for file in options.caCertificateFiles {
-            do {
-                roots += try NIOSSLCertificate.fromPEMFile(file)
-            } catch {
-                throw RegistryError(.tlsError, "CA certificate file \(file) could not be read as PEM certificates: \(error)",
-                                    location: file)
-            }
-        }
-        extraRoots = roots
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if options.allowInsecureTLS { tls.certificateVerification = .none }
-        baseTLS = tls
-        deadline = options.timeout.map { .now() + .nanoseconds(Int64(max(0, $0) * 1e9)) }
-        let limit = options.maximumConcurrentRequests, threshold = options.circuitBreakerThreshold
-        let cooldown = TimeAmount.nanoseconds(Int64(options.circuitBreakerCooldown * 1e9))
-        hosts = RegistryHostTable { host in
-            RegistryHostState(host: host, maximumConcurrency: limit, breakerThreshold: threshold, breakerCooldown: cooldown)
-        }
+        let transport = try RegistryTransport(options: options)
+        self.transport = transport
+        authenticator = RegistryAuthenticator(transport: transport, explicitCredentials: options.credentials,
+                                              credentialStore: options.credentialStore)
     }
 
-    // MARK: - Hosts, TLS, schemes
+    // MARK: - Hosts
 
     /// The host that serves `domain`'s API (`docker.io` → `registry-1.docker.io`).
     public static func apiHost(_ domain: String) -> String {
@@ -135,348 +120,6 @@ public final class RemoteRegistry: ContentSource, Sendable {
         return name == "localhost" || name.hasSuffix(".localhost") || name == "::1" || isIPv4Loopback
     }
 
-    /// The TLS configuration for `host`: base + extra roots + `certs.d/<host>/ca.crt` when present.
-    func tlsConfiguration(for host: String) -> TLSConfiguration {
-        var tls = baseTLS
-        var roots = extraRoots
-        for dir in options.certsDirectories {
-            let file = dir + "/" + host + "/ca.crt"
-            if FileManager.default.fileExists(atPath: file), let certs = try? NIOSSLCertificate.fromPEMFile(file) {
-                roots += certs
-            }
-        }
-        if !roots.isEmpty { tls.additionalTrustRoots = [.certificates(roots)] }
-        return tls
-    }
-
-    /// The state for `domain`'s registry, pinged once: HTTPS first, plain HTTP only where allowed.
-    func hostState(_ domain: String) async throws -> (RegistryHostState, String) {
-        let host = Self.apiHost(domain)
-        let state = await hosts.state(for: host)
-        if let base = await state.baseURL { return (state, base) }
-        let schemes = options.allowHTTP || Self.isLoopback(host) ? ["https", "http"] : ["https"]
-        var firstError: RegistryError?
-        for scheme in schemes {
-            let base = "\(scheme)://\(host)"
-            do {
-                let probing = scheme == "https" && schemes.count > 1
-                let response = try await send(state, url: base + "/v2/", method: .GET, headers: [:], maxBody: 64 << 10,
-                                              what: "the API root of \(host)",
-                                              timeout: probing ? min(options.probeTimeout, options.requestTimeout) : nil,
-                                              retries: probing ? 0 : nil)
-                if scheme == "http", response.status == 400, let firstError { throw firstError }
-                var challenge = AuthChallenge.none
-                if response.status == 401 {
-                    challenge = response.header("WWW-Authenticate").flatMap(AuthChallenge.parse) ?? .none
-                }
-                await state.setBase(base, challenge: challenge)
-                return (state, base)
-            } catch let error as RegistryError where error.code == .unreachable || error.code == .tlsError {
-                if firstError == nil { firstError = error }
-            }
-        }
-        throw firstError ?? RegistryError(.unreachable, "registry \(host) did not answer")
-    }
-
-    // MARK: - Requests
-
-    /// Checks the overall deadline.
-    func checkDeadline(_ what: String) throws {
-        if let deadline, NIODeadline.now() >= deadline {
-            throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) ran out while fetching \(what); raise --timeout or check the registry")
-        }
-    }
-
-    /// One request with retries (connection errors, 5xx), `Retry-After` on 429, the circuit breaker and the
-    /// concurrency limit, following redirects. Returns any final status; the body is read up to `maxBody` bytes.
-    func send(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
-              what: String, timeout: Double? = nil, retries: Int? = nil) async throws -> RegistryResponse {
-        let maximumRetries = retries ?? options.maximumRetries
-        var attempt = 0
-        while true {
-            try checkDeadline(what)
-            try await state.checkBreaker()
-            let outcome: Result<RegistryResponse, RegistryError>
-            await state.acquire()
-            do {
-                outcome = .success(try await executeFollowingRedirects(state, url: url, method: method, headers: headers,
-                                                                       maxBody: maxBody, what: what, timeout: timeout))
-            } catch let error as RegistryError {
-                outcome = .failure(error)
-            } catch {
-                outcome = .failure(RegistryError(.unreachable, "\(what): \(error)"))
-            }
-            await state.release()
-            var retryAfter: Double?
-            switch outcome {
-            case .success(let response) where response.status >= 500:
-                await state.recordFailure()
-                if attempt >= maximumRetries {
-                    throw RegistryError(.serverError, "registry \(state.host) answered HTTP \(response.status) for \(what) \(attempt + 1) times\(Self.errorSuffix(response.body)); try again later",
-                                        location: Self.redact(response.url))
-                }
-            case .success(let response) where response.status == 429:
-                await state.recordSuccess()
-                let wait = response.header("Retry-After").flatMap(Double.init) ?? options.retryBaseDelay * pow(2, Double(attempt))
-                guard attempt < maximumRetries, wait <= options.maximumRetryAfter else {
-                    throw RegistryError(.rateLimited, "registry \(state.host) is rate-limiting requests (HTTP 429 for \(what)\(response.header("Retry-After").map { ", Retry-After \($0) s" } ?? ""))\(Self.errorSuffix(response.body)); try again later or authenticate",
-                                        location: Self.redact(response.url))
-                }
-                retryAfter = wait
-            case .success(let response):
-                await state.recordSuccess()
-                return response
-            case .failure(let error):
-                guard error.code == .unreachable else { throw error }
-                await state.recordFailure()
-                if attempt >= maximumRetries {
-                    throw RegistryError(.unreachable, "\(error.message) (after \(attempt + 1) attempts)", location: error.location)
-                }
-            }
-            let delay = retryAfter ?? options.retryBaseDelay * pow(2, Double(attempt)) * Double.random(in: 0.5...1.0)
-            if let deadline, NIODeadline.now() + .nanoseconds(Int64(delay * 1e9)) >= deadline {
-                throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) would run out before retrying \(what); raise --timeout or check the registry")
-            }
-            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-            attempt += 1
-        }
-    }
-
-    /// Executes a request, following up to 5 redirects by hand; `Authorization` is dropped when a redirect leaves
-    /// the registry's scheme, host and port.
-    func executeFollowingRedirects(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders,
-                                   maxBody: Int, what: String, timeout: Double? = nil) async throws -> RegistryResponse {
-        var current = url
-        var headers = headers
-        let origin = Self.origin(of: url)
-        for _ in 0...5 {
-            let response = try await execute(current, method: method, headers: headers, maxBody: maxBody, what: what,
-                                             timeout: timeout)
-            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("Location") else {
-                return response
-            }
-            guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteString,
-                  next.hasPrefix("https://") || next.hasPrefix("http://") else {
-                throw RegistryError(.invalidResponse, "\(what): the registry redirected to an invalid location")
-            }
-            if next.hasPrefix("http://") && current.hasPrefix("https://") {
-                throw RegistryError(.invalidResponse, "\(what): the registry redirected from HTTPS to plain HTTP; refusing")
-            }
-            if Self.origin(of: next) != origin { headers.remove(name: "Authorization") }
-            current = next
-        }
-        throw RegistryError(.invalidResponse, "\(what): more than 5 redirects")
-    }
-
-    /// `scheme://host:port` of a URL.
-    static func origin(of url: String) -> String {
-        guard let u = URLComponents(string: url) else { return url }
-        return "\(u.scheme ?? "")://\(u.host ?? ""):\(u.port.map(String.init) ?? "")"
-    }
-
-    /// A URL without its query (signed redirect URLs carry credentials in the query).
-    static func redact(_ url: String) -> String {
-        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
-    }
-
-    /// One HTTP exchange; connection, TLS and timeout failures become ``RegistryError``.
-    func execute(_ url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
-                 what: String, timeout: Double? = nil) async throws -> RegistryResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = headers
-        request.headers.replaceOrAdd(name: "User-Agent", value: "image-verifier")
-        if let host = URLComponents(string: url).flatMap({ u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }) {
-            request.tlsConfiguration = tlsConfiguration(for: host)
-        }
-        let limit = timeout ?? options.requestTimeout
-        var requestDeadline = NIODeadline.now() + .nanoseconds(Int64(limit * 1e9))
-        if let deadline, deadline < requestDeadline { requestDeadline = deadline }
-        let shown = Self.redact(url)
-        do {
-            let response = try await SharedHTTPClient.client.execute(request, deadline: requestDeadline)
-            let status = Int(response.status.code)
-            if method == .HEAD {
-                return RegistryResponse(status: status, headers: response.headers, body: [], url: url)
-            }
-            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBody,
-               (200..<300).contains(status) {
-                throw RegistryError(.tooLarge, "\(what) is \(length) bytes by its Content-Length; the limit is \(maxBody)",
-                                    location: shown)
-            }
-            // Error bodies are read only up to 64 KiB (enough for the error document).
-            let bodyLimit = (200..<300).contains(status) ? maxBody : min(maxBody, 64 << 10)
-            var body: [UInt8] = []
-            do {
-                let buffer = try await response.body.collect(upTo: bodyLimit)
-                body = Array(buffer.readableBytesView)
-            } catch is NIOTooManyBytesError {
-                if !(200..<300).contains(status) { return RegistryResponse(status: status, headers: response.headers, body: [], url: url) }
-                throw RegistryError(.tooLarge, "\(what) is larger than the limit of \(maxBody) bytes", location: shown)
-            }
-            return RegistryResponse(status: status, headers: response.headers, body: body, url: url)
-        } catch let error as RegistryError {
-            throw error
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout
-                    || error == .connectTimeout || error == .tlsHandshakeTimeout {
-            if let deadline, NIODeadline.now() >= deadline {
-                throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) ran out while fetching \(what) from \(shown); raise --timeout or check the registry",
-                                    location: shown)
-            }
-            throw RegistryError(.unreachable, "\(what): \(shown) did not answer within \(limit) s",
-                                location: shown)
-        } catch let error as NIOSSLError {
-            throw RegistryError(.tlsError, "\(what): TLS with \(shown) failed (\(error)); give the registry's CA with --registry-cacert or certs.d/<host:port>/ca.crt, or --allow-insecure-registry",
-                                location: shown)
-        } catch let error as BoringSSLError {
-            throw RegistryError(.tlsError, "\(what): TLS with \(shown) failed (\(error)); give the registry's CA with --registry-cacert or certs.d/<host:port>/ca.crt, or --allow-insecure-registry",
-                                location: shown)
-        } catch is CancellationError {
-            throw RegistryError(.timeout, "\(what): cancelled", location: shown)
-        } catch {
-            throw RegistryError(.unreachable, "\(what): could not reach \(shown): \(error)", location: shown)
-        }
-    }
-
-    /// ` (registry said: CODE: message)` when the body is the registry's error document.
-    static func errorSuffix(_ body: [UInt8]) -> String {
-        RegistryErrorBody(body).map { " (registry said: \($0.summary))" } ?? ""
-    }
-
-    // MARK: - Authentication
-
-    /// The credentials for `host`: the explicit ones, else the store's.
-    func credentials(for domain: String) throws -> RegistryCredentials? {
-        if let explicit = options.credentials { return explicit }
-        return try options.credentialStore?.credentials(for: domain)
-    }
-
-    /// The `Authorization` value for a pull of `repository` under the host's current challenge (nil: none).
-    func authorization(_ state: RegistryHostState, domain: String, repository: String,
-                       scopeOverride: String? = nil, refresh: Bool = false) async throws -> String? {
-        switch await state.challenge {
-        case .none: return nil
-        case .basic: return try credentials(for: domain)?.basicAuthorization
-        case .bearer(let realm, let service, _):
-            let scope = scopeOverride ?? "repository:\(repository):pull"
-            if !refresh, let token = await state.token(scope: scope) { return "Bearer " + token }
-            let token = try await fetchToken(state, domain: domain, realm: realm, service: service, scope: scope)
-            return "Bearer " + token
-        }
-    }
-
-    /// Fetches a token from the realm (GET with Basic credentials or anonymous; POST for identity tokens).
-    func fetchToken(_ state: RegistryHostState, domain: String, realm: String, service: String?,
-                    scope: String) async throws -> String {
-        guard var components = URLComponents(string: realm), let scheme = components.scheme,
-              scheme == "https" || scheme == "http" else {
-            throw RegistryError(.invalidResponse, "registry \(state.host) named an invalid token realm")
-        }
-        let credentials = try credentials(for: domain)
-        var headers = HTTPHeaders()
-        var method = HTTPMethod.GET
-        var items = components.queryItems ?? []
-        if let service { items.append(URLQueryItem(name: "service", value: service)) }
-        items.append(URLQueryItem(name: "scope", value: scope))
-        if let credentials, !credentials.isIdentityToken {
-            headers.add(name: "Authorization", value: credentials.basicAuthorization)
-            items.append(URLQueryItem(name: "account", value: credentials.username))
-        }
-        if credentials?.isIdentityToken == true { method = .POST }
-        components.queryItems = items
-        guard let url = components.string else {
-            throw RegistryError(.invalidResponse, "registry \(state.host) named an invalid token realm")
-        }
-        let response: RegistryResponse
-        if method == .POST, let credentials {
-            var form = URLComponents()
-            form.queryItems = [URLQueryItem(name: "grant_type", value: "refresh_token"),
-                               URLQueryItem(name: "refresh_token", value: credentials.secret),
-                               URLQueryItem(name: "service", value: service ?? ""),
-                               URLQueryItem(name: "scope", value: scope),
-                               URLQueryItem(name: "client_id", value: "image-verifier")]
-            response = try await post(realm, form: form.percentEncodedQuery ?? "", what: "a token from \(Self.redact(realm))")
-        } else {
-            response = try await send(state, url: url, method: .GET, headers: headers, maxBody: 1 << 20,
-                                      what: "a token from \(Self.redact(realm))")
-        }
-        guard response.status == 200 else {
-            let code: RegistryError.Code = response.status == 429 ? .rateLimited : .unauthorized
-            throw RegistryError(code, "the token service \(Self.redact(realm)) refused a token for \(scope) with HTTP \(response.status)\(Self.errorSuffix(response.body)); \(credentials == nil ? "give --registry-username/--registry-password or docker login" : "check the credentials for \(domain)")")
-        }
-        struct TokenResponse: Decodable {
-            let token: String?
-            let access_token: String?
-            let expires_in: Int?
-        }
-        guard let decoded = try? JSONDecoder().decode(TokenResponse.self, from: Data(response.body)),
-              let token = decoded.token ?? decoded.access_token, !token.isEmpty else {
-            throw RegistryError(.invalidResponse, "the token service \(Self.redact(realm)) answered without a token")
-        }
-        let lifetime = max(60, decoded.expires_in ?? 60) - 10
-        await state.storeToken(token, scope: scope, expires: .now() + .seconds(Int64(lifetime)))
-        return token
-    }
-
-    /// A form POST (the OAuth2 identity-token exchange), no retries beyond the transport's.
-    func post(_ url: String, form: String, what: String) async throws -> RegistryResponse {
-        try checkDeadline(what)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(ByteBuffer(string: form))
-        if let host = URLComponents(string: url).flatMap({ u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }) {
-            request.tlsConfiguration = tlsConfiguration(for: host)
-        }
-        do {
-            let response = try await SharedHTTPClient.client.execute(request, timeout: .seconds(Int64(options.requestTimeout)))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            return RegistryResponse(status: Int(response.status.code), headers: response.headers,
-                                    body: Array(body.readableBytesView), url: url)
-        } catch {
-            throw RegistryError(.unreachable, "\(what): \(error)")
-        }
-    }
-
-    /// A request to `path` under `repository`'s registry with auth: on 401 the challenge is (re)read, a token
-    /// fetched, and the request retried once.
-    func get(_ repository: ImageReference, path: String, method: HTTPMethod = .GET, accept: String? = nil,
-             maxBody: Int, what: String, absoluteURL: String? = nil) async throws -> RegistryResponse {
-        let (state, base) = try await hostState(repository.domain)
-        var headers = HTTPHeaders()
-        if let accept { headers.add(name: "Accept", value: accept) }
-        let url = absoluteURL ?? base + path
-        var authorized = headers
-        if let value = try await authorization(state, domain: repository.domain, repository: repository.path) {
-            authorized.add(name: "Authorization", value: value)
-        }
-        var response = try await send(state, url: url, method: method, headers: authorized, maxBody: maxBody, what: what)
-        if response.status == 401 {
-            let challenge = response.header("WWW-Authenticate").flatMap(AuthChallenge.parse)
-            if let challenge, challenge != .none {
-                await state.setChallenge(challenge)
-                var scope: String?
-                if case .bearer(_, _, let s) = challenge, let s, s.hasPrefix("repository:") { scope = s }
-                var retried = headers
-                if let value = try await authorization(state, domain: repository.domain, repository: repository.path,
-                                                       scopeOverride: scope, refresh: true) {
-                    retried.add(name: "Authorization", value: value)
-                    response = try await send(state, url: url, method: method, headers: retried, maxBody: maxBody, what: what)
-                }
-            }
-            if response.status == 401 {
-                let hasCredentials = (try? credentials(for: repository.domain)) != nil
-                throw RegistryError(.unauthorized, "registry \(state.host) refused \(what) (HTTP 401)\(Self.errorSuffix(response.body)); \(hasCredentials ? "the credentials for \(repository.domain) were not accepted" : "give --registry-username/--registry-password or docker login \(repository.domain)")",
-                                    location: Self.redact(url))
-            }
-        }
-        if response.status == 403 {
-            throw RegistryError(.unauthorized, "registry \(state.host) denied \(what) (HTTP 403)\(Self.errorSuffix(response.body)); the credentials lack pull access to \(repository.path)",
-                                location: Self.redact(url))
-        }
-        return response
-    }
-
     /// Maps a non-2xx answer to a ``RegistryError`` (404 by the registry's error code, else `notFound`).
     func failure(_ response: RegistryResponse, what: String, notFound: RegistryError.Code,
                  digest: Digest? = nil) -> RegistryError {
@@ -487,10 +130,10 @@ public final class RemoteRegistry: ContentSource, Sendable {
             if body?.codes.contains("NAME_UNKNOWN") == true { code = .nameUnknown }
             else if body?.codes.contains("BLOB_UNKNOWN") == true { code = .blobUnknown }
             else if body?.codes.contains("MANIFEST_UNKNOWN") == true { code = .manifestUnknown }
-            return RegistryError(code, "\(what) not found (HTTP 404)\(suffix)", digest: digest, location: Self.redact(response.url))
+            return RegistryError(code, "\(what) not found (HTTP 404)\(suffix)", digest: digest, location: RegistryTransport.redact(response.url))
         }
         return RegistryError(.invalidResponse, "\(what): the registry answered HTTP \(response.status)\(suffix)",
-                             digest: digest, location: Self.redact(response.url))
+                             digest: digest, location: RegistryTransport.redact(response.url))
     }
 
     /// The media type of a `Content-Type` value without parameters.
@@ -513,7 +156,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         let path = "/v2/\(reference.path)/manifests/\(tag)"
         // HEAD saves a transfer when the manifest is likely cached on disk; otherwise one GET by tag is cheaper.
         if cache.directory != nil {
-            let head = try await get(reference, path: path, method: .HEAD, accept: Self.manifestAccept,
+            let head = try await authenticator.request(reference, path: path, method: .HEAD, accept: Self.manifestAccept,
                                      maxBody: 0, what: what)
             if head.status == 404 { throw failure(head, what: what, notFound: .manifestUnknown) }
             if head.status == 200, let header = head.header("Docker-Content-Digest"),
@@ -527,7 +170,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
             }
         }
         // No usable HEAD answer: fetch by tag and hash what came.
-        let response = try await get(reference, path: path, accept: Self.manifestAccept,
+        let response = try await authenticator.request(reference, path: path, accept: Self.manifestAccept,
                                      maxBody: options.maximumManifestSize, what: what)
         guard response.status == 200 else { throw failure(response, what: what, notFound: .manifestUnknown) }
         let algorithm: DigestAlgorithm
@@ -540,7 +183,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         let computed = ContentVerifier.digest(of: response.body, algorithm: algorithm)
         if let claimed, claimed != computed {
             throw RegistryError(.digestMismatch, "\(what) hashes to \(computed), but the registry said \(claimed) (Docker-Content-Digest); the content was modified in transit or by the registry",
-                                digest: claimed, location: Self.redact(response.url))
+                                digest: claimed, location: RegistryTransport.redact(response.url))
         }
         let fetched = try decodeManifest(response.body, digest: computed, contentType: response.header("Content-Type"),
                                          hint: nil, location: response.url)
@@ -556,8 +199,8 @@ public final class RemoteRegistry: ContentSource, Sendable {
         do {
             return FetchedManifest(digest: digest, manifest: try Manifest.decode(bytes, contentType: type, onConflict: .preferContent))
         } catch let e as OCIError {
-            throw RegistryError(.manifestInvalid, "manifest \(digest) from \(Self.redact(location)) is invalid: \(e) [\(e.code.rawValue)]",
-                                digest: digest, location: Self.redact(location))
+            throw RegistryError(.manifestInvalid, "manifest \(digest) from \(RegistryTransport.redact(location)) is invalid: \(e) [\(e.code.rawValue)]",
+                                digest: digest, location: RegistryTransport.redact(location))
         }
     }
 
@@ -574,10 +217,10 @@ public final class RemoteRegistry: ContentSource, Sendable {
             return try decodeManifest(cached, digest: digest, contentType: nil, hint: mediaType, location: "the cache")
         }
         let what = "manifest \(repository.name)@\(digest)"
-        let response = try await get(repository, path: "/v2/\(repository.path)/manifests/\(digest)",
+        let response = try await authenticator.request(repository, path: "/v2/\(repository.path)/manifests/\(digest)",
                                      accept: Self.manifestAccept, maxBody: limit, what: what)
         guard response.status == 200 else { throw failure(response, what: what, notFound: .manifestUnknown, digest: digest) }
-        try ContentVerifier.verify(response.body, digest: digest, expectedSize: expectedSize, location: Self.redact(response.url))
+        try ContentVerifier.verify(response.body, digest: digest, expectedSize: expectedSize, location: RegistryTransport.redact(response.url))
         let fetched = try decodeManifest(response.body, digest: digest, contentType: response.header("Content-Type"),
                                          hint: mediaType, location: response.url)
         await cache.put(digest, response.body)
@@ -596,9 +239,9 @@ public final class RemoteRegistry: ContentSource, Sendable {
             return cached
         }
         let what = "blob \(repository.name)@\(digest)"
-        let response = try await get(repository, path: "/v2/\(repository.path)/blobs/\(digest)", maxBody: maxSize, what: what)
+        let response = try await authenticator.request(repository, path: "/v2/\(repository.path)/blobs/\(digest)", maxBody: maxSize, what: what)
         guard response.status == 200 else { throw failure(response, what: what, notFound: .blobUnknown, digest: digest) }
-        try ContentVerifier.verify(response.body, digest: digest, expectedSize: expectedSize, location: Self.redact(response.url))
+        try ContentVerifier.verify(response.body, digest: digest, expectedSize: expectedSize, location: RegistryTransport.redact(response.url))
         await cache.put(digest, response.body)
         return response.body
     }
@@ -618,7 +261,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
 
     /// The tags of `repository`, following `Link` pages, sorted.
     public func tags(_ repository: ImageReference) async throws -> [String] {
-        let (_, base) = try await hostState(repository.domain)
+        let (_, base) = try await transport.endpoint(repository.domain)
         var url: String? = base + "/v2/\(repository.path)/tags/list?n=\(max(1, options.tagPageSize))"
         var tags: [String] = []
         var pages = 0
@@ -629,10 +272,10 @@ public final class RemoteRegistry: ContentSource, Sendable {
                 throw RegistryError(.tooLarge, "the tag list of \(repository.name) has more than \(options.maximumPages) pages")
             }
             let what = "the tags of \(repository.name)"
-            guard Self.origin(of: current) == Self.origin(of: base) else {
+            guard RegistryTransport.origin(of: current) == RegistryTransport.origin(of: base) else {
                 throw RegistryError(.invalidResponse, "\(what): a Link header points to another host")
             }
-            let response = try await get(repository, path: "", maxBody: options.maximumManifestSize, what: what,
+            let response = try await authenticator.request(repository, path: "", maxBody: options.maximumManifestSize, what: what,
                                          absoluteURL: current)
             guard response.status == 200 else { throw failure(response, what: what, notFound: .nameUnknown) }
             guard let list = try? JSONDecoder().decode(TagList.self, from: Data(response.body)) else {
@@ -648,7 +291,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
     /// not filter); nil when the registry has no referrers API (404, 400, 406).
     public func referrers(_ repository: ImageReference, subject: Digest,
                           artifactType: String?) async throws -> ImageIndex? {
-        let (state, base) = try await hostState(repository.domain)
+        let (state, base) = try await transport.endpoint(repository.domain)
         // A registry with the API never answers 404; one that answered so has none, so it is not asked again.
         if await state.lacksReferrersAPI { return nil }
         var first = base + "/v2/\(repository.path)/referrers/\(subject)"
@@ -665,10 +308,10 @@ public final class RemoteRegistry: ContentSource, Sendable {
                 throw RegistryError(.tooLarge, "the referrers of \(subject) span more than \(options.maximumPages) pages")
             }
             let what = "the referrers of \(repository.name)@\(subject)"
-            guard Self.origin(of: current) == Self.origin(of: base) else {
+            guard RegistryTransport.origin(of: current) == RegistryTransport.origin(of: base) else {
                 throw RegistryError(.invalidResponse, "\(what): a Link header points to another host")
             }
-            let response = try await get(repository, path: "", accept: MediaType.ociIndex.rawValue,
+            let response = try await authenticator.request(repository, path: "", accept: MediaType.ociIndex.rawValue,
                                          maxBody: options.maximumManifestSize, what: what, absoluteURL: current)
             if pages == 1, [404, 400, 406].contains(response.status) {
                 if response.status == 404 { await state.markLacksReferrersAPI() }

@@ -417,7 +417,7 @@ struct RemoteRegistryParsingTests {
         #expect(RemoteRegistry.isLoopback("[::1]:5000"))
         #expect(!RemoteRegistry.isLoopback("ghcr.io"))
         #expect(!RemoteRegistry.isLoopback("127.example.com"))
-        #expect(RemoteRegistry.redact("https://s3/x?X-Amz-Signature=secret") == "https://s3/x")
+        #expect(RegistryTransport.redact("https://s3/x?X-Amz-Signature=secret") == "https://s3/x")
     }
 
     @Test func dockerConfigKeysAndCredentials() throws {
