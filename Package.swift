@@ -39,10 +39,13 @@ let package = Package(
         .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict"], swiftSettings: swiftSettings),
         .target(name: "ManifestScanner", dependencies: ["OCIImage", "CZlib", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
+        .target(name: "PolicyFiles",
+                dependencies: ["CryptoPrimitives", "OCIImage", "SignatureVerification", .product(name: "Yams", package: "Yams")],
+                swiftSettings: swiftSettings),
         // Layer 3: the library product.
         .target(name: "ImageGate",
                 dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict", "RegistryAccess", "SignatureVerification",
-                               "ManifestScanner"],
+                               "ManifestScanner", "PolicyFiles"],
                 swiftSettings: swiftSettings),
         // Layer 4: executables.
         .executableTarget(name: "verify-image",
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(name: "RegistryAccessTests", dependencies: ["RegistryAccess", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SignatureVerificationTests", dependencies: ["SignatureVerification", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ManifestScannerTests", dependencies: ["ManifestScanner", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PolicyFilesTests", dependencies: ["PolicyFiles", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["verify-image", "TestSupport"], swiftSettings: swiftSettings),
     ]

@@ -3,5 +3,6 @@
 @_exported import GateVerdict
 @_exported import ManifestScanner
 @_exported import OCIImage
+@_exported import PolicyFiles
 @_exported import RegistryAccess
 @_exported import SignatureVerification

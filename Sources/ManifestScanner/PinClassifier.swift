@@ -149,6 +149,16 @@ public enum PinClassifier {
             }
             if repeats { return "a pattern of \(period) characters repeated" }
         }
+        // A short prefix in front of a counting pattern (a1b2c3d4e5f6 + 7890123456…): a long periodic tail.
+        let tail = bytes.suffix(bytes.count * 2 / 3)
+        if tail.count >= 32 {
+            for period in 2...16 {
+                let t = Array(tail)
+                if (period..<t.count).allSatisfy({ t[$0] == t[$0 - period] }) {
+                    return "its last \(t.count) characters repeat a pattern of \(period)"
+                }
+            }
+        }
         var run = 1, longest = 1
         for i in 1..<bytes.count {
             run = bytes[i] == bytes[i - 1] ? run + 1 : 1

@@ -43,27 +43,9 @@ func benchRegistry(_ arguments: [String]) async throws {
         throw RegistryBenchError("docker-registry is not installed (apt-get install docker-registry)")
     }
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("iv-registry-bench-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: work.appendingPathComponent("storage"), withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
-    let port = try registryBenchFreePort()
-    let host = "127.0.0.1:\(port)"
-    let config = """
-        version: 0.1
-        log: {level: error}
-        storage: {filesystem: {rootdirectory: \(work.path)/storage}}
-        http:
-          addr: \(host)
-
-        """
-    try Data(config.utf8).write(to: work.appendingPathComponent("config.yml"))
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: registryServer)
-    server.arguments = ["serve", work.appendingPathComponent("config.yml").path]
-    server.standardOutput = FileHandle.nullDevice
-    server.standardError = FileHandle.nullDevice
-    try server.run()
+    let (server, host) = try await startBenchRegistry(registryServer, work: work)
     defer { server.terminate(); server.waitUntilExit() }
-    try await registryBenchWait("http://\(host)/v2/")
 
     let layout = root.appendingPathComponent("testdata/images/layouts/app-v1").path
     let push = try registryBenchRun("/usr/bin/env", ["python3", root.appendingPathComponent("scripts/push-layout.py").path,
@@ -112,13 +94,57 @@ func benchRegistry(_ arguments: [String]) async throws {
 
     // 2. N distinct signed images in one invocation.
     guard let cosign else { return }
+    let references = try await pushDistinctImages(host: host, layout: layout, digest: digest, count: imageCount)
+    print("")
+    print("Signing \(imageCount) distinct images with cosign sign --tlog-upload=false …")
+    let signStart = Date()
+    try cosignSign(references, cosign: cosign, key: signingKey, env: env)
+    print(String(format: "  (signing took %.1f s)", Date().timeIntervalSince(signStart)))
+    let all = try registryBenchTimed(ours + references, env: env)
+    guard all.status == 0 else { throw RegistryBenchError("verify-image did not pass all \(imageCount): \(all.out.prefix(2000)) \(all.err)") }
+    let peer = try registryBenchTimed(Array(theirs!) + references, env: env)
+    guard peer.status == 0 else { throw RegistryBenchError("cosign verify did not pass all \(imageCount): \(peer.err.prefix(2000))") }
+    print("\(imageCount) distinct signed images, one invocation each:")
+    print(String(format: "  verify-image verify     %7.2f s   %7.1f images/s", all.seconds, Double(imageCount) / all.seconds))
+    print(String(format: "  cosign verify           %7.2f s   %7.1f images/s   (verify-image is %.1fx faster)", peer.seconds,
+                 Double(imageCount) / peer.seconds, peer.seconds / all.seconds))
+}
+
+/// Starts Debian's docker-registry on a free 127.0.0.1 port (plain HTTP) with storage under `work`; returns the
+/// server process (terminate it when done) and `host:port`.
+func startBenchRegistry(_ registryServer: String, work: URL) async throws -> (Process, String) {
+    try FileManager.default.createDirectory(at: work.appendingPathComponent("storage"), withIntermediateDirectories: true)
+    let port = try registryBenchFreePort()
+    let host = "127.0.0.1:\(port)"
+    let config = """
+        version: 0.1
+        log: {level: error}
+        storage: {filesystem: {rootdirectory: \(work.path)/storage}}
+        http:
+          addr: \(host)
+
+        """
+    try Data(config.utf8).write(to: work.appendingPathComponent("config.yml"))
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: registryServer)
+    server.arguments = ["serve", work.appendingPathComponent("config.yml").path]
+    server.standardOutput = FileHandle.nullDevice
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    try await registryBenchWait("http://\(host)/v2/")
+    return (server, host)
+}
+
+/// PUTs `count` distinct manifests (the layout's image manifest with a distinct annotation each) into
+/// `host/bench/app-v1` and returns their digest references.
+func pushDistinctImages(host: String, layout: String, digest: String, count: Int) async throws -> [String] {
     let manifestBytes = try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + String(digest.dropFirst(7))))
     guard var manifest = try JSONSerialization.jsonObject(with: manifestBytes) as? [String: Any] else {
         throw RegistryBenchError("app-v1's manifest is not a JSON object")
     }
     var references: [String] = []
     let session = URLSession(configuration: .ephemeral)
-    for n in 0..<imageCount {
+    for n in 0..<count {
         var annotations = manifest["annotations"] as? [String: String] ?? [:]
         annotations["dev.image-verifier.bench"] = String(n)
         manifest["annotations"] = annotations
@@ -131,31 +157,24 @@ func benchRegistry(_ arguments: [String]) async throws {
         guard (response as? HTTPURLResponse)?.statusCode == 201 else { throw RegistryBenchError("manifest PUT failed: \(response)") }
         references.append("\(host)/bench/app-v1@\(d)")
     }
-    print("")
-    print("Signing \(imageCount) distinct images with cosign sign --tlog-upload=false …")
-    let signStart = Date()
-    for chunk in stride(from: 0, to: references.count, by: 25) {
-        let batch = Array(references[chunk..<min(chunk + 25, references.count)])
-        let signed = try registryBenchTimed([cosign, "sign", "--key", signingKey, "--tlog-upload=false", "--allow-http-registry", "-y"] + batch, env: env)
-        guard signed.status == 0 else { throw RegistryBenchError("cosign sign failed: \(signed.err)") }
-    }
-    print(String(format: "  (signing took %.1f s)", Date().timeIntervalSince(signStart)))
-    let all = try registryBenchTimed(ours + references, env: env)
-    guard all.status == 0 else { throw RegistryBenchError("verify-image did not pass all \(imageCount): \(all.out.prefix(2000)) \(all.err)") }
-    let peer = try registryBenchTimed(Array(theirs!) + references, env: env)
-    guard peer.status == 0 else { throw RegistryBenchError("cosign verify did not pass all \(imageCount): \(peer.err.prefix(2000))") }
-    print("\(imageCount) distinct signed images, one invocation each:")
-    print(String(format: "  verify-image verify     %7.2f s   %7.1f images/s", all.seconds, Double(imageCount) / all.seconds))
-    print(String(format: "  cosign verify           %7.2f s   %7.1f images/s   (verify-image is %.1fx faster)", peer.seconds,
-                 Double(imageCount) / peer.seconds, peer.seconds / all.seconds))
+    return references
 }
 
-private struct RegistryBenchError: Error, CustomStringConvertible {
+/// Signs every reference with `cosign sign --key KEY --tlog-upload=false`, 25 per invocation.
+func cosignSign(_ references: [String], cosign: String, key: String, env: [String: String]) throws {
+    for chunk in stride(from: 0, to: references.count, by: 25) {
+        let batch = Array(references[chunk..<min(chunk + 25, references.count)])
+        let signed = try registryBenchTimed([cosign, "sign", "--key", key, "--tlog-upload=false", "--allow-http-registry", "-y"] + batch, env: env)
+        guard signed.status == 0 else { throw RegistryBenchError("cosign sign failed: \(signed.err)") }
+    }
+}
+
+struct RegistryBenchError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }
 
-private func registryBenchFind(_ name: String) -> String? {
+func registryBenchFind(_ name: String) -> String? {
     for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
         let candidate = "\(dir)/\(name)"
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -163,20 +182,20 @@ private func registryBenchFind(_ name: String) -> String? {
     return nil
 }
 
-private func registryBenchMedian(_ values: [Double]) -> Double {
+func registryBenchMedian(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return .nan }
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
-private func registryBenchFreePort() throws -> Int {
+func registryBenchFreePort() throws -> Int {
     let r = try registryBenchRun("/usr/bin/env", ["python3", "-c",
         "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
     guard let port = Int(r.out.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw RegistryBenchError("no free port") }
     return port
 }
 
-private func registryBenchWait(_ url: String) async throws {
+func registryBenchWait(_ url: String) async throws {
     for _ in 0..<100 {
         if let u = URL(string: url), let (_, response) = try? await URLSession.shared.data(from: u),
            (response as? HTTPURLResponse)?.statusCode == 200 { return }
@@ -185,7 +204,7 @@ private func registryBenchWait(_ url: String) async throws {
     throw RegistryBenchError("the registry at \(url) did not start")
 }
 
-private func registryBenchImageDigest(_ layout: String) throws -> String {
+func registryBenchImageDigest(_ layout: String) throws -> String {
     let data = try Data(contentsOf: URL(fileURLWithPath: layout + "/index.json"))
     let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
     let entries = object?["manifests"] as? [[String: Any]] ?? []
@@ -194,19 +213,19 @@ private func registryBenchImageDigest(_ layout: String) throws -> String {
     return digest
 }
 
-private struct RegistryBenchResult {
+struct RegistryBenchResult {
     var status: Int32
     var seconds: Double
     var out: String
     var err: String
 }
 
-private func registryBenchRun(_ program: String, _ args: [String]) throws -> RegistryBenchResult {
+func registryBenchRun(_ program: String, _ args: [String]) throws -> RegistryBenchResult {
     try registryBenchTimed([program] + args, env: ProcessInfo.processInfo.environment)
 }
 
 /// Runs a command to the end and measures its wall time (output collected through files, not pipes).
-private func registryBenchTimed(_ command: [String], env: [String: String]) throws -> RegistryBenchResult {
+func registryBenchTimed(_ command: [String], env: [String: String]) throws -> RegistryBenchResult {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("rb-\(UUID().uuidString)")
     let err = FileManager.default.temporaryDirectory.appendingPathComponent("rb-\(UUID().uuidString)")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)

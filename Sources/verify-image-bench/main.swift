@@ -1,5 +1,5 @@
 // verify-image-bench: prints throughput figures next to the raw OpenSSL limit or a peer's time.
-// Usage: verify-image-bench <digest|bundles|scan|images|tlog|references|registry> [ARGS...]
+// Usage: verify-image-bench <digest|bundles|scan|images|tlog|references|registry|gate> [ARGS...]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -11,6 +11,7 @@ let benches: [String: ([String]) async throws -> Void] = [
     "references": benchReferences,
     "registry": benchRegistry,
     "images": benchImages,
+    "gate": benchGate,
 ]
 guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))

@@ -8,8 +8,9 @@ struct VerifyImage: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-image",
         abstract: "Decide whether container images may pass a deployment gate.",
+        version: "verify-image \(ImageGateVersion.current)",
         subcommands: [VerifyCommand.self, VerifyBundleCommand.self, ScanCommand.self, ReferenceCommand.self,
-                      DigestCommand.self],
+                      DigestCommand.self, GateCommand.self],
         defaultSubcommand: VerifyCommand.self
     )
 }
