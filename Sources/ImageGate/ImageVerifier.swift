@@ -56,16 +56,7 @@ public struct ImageVerifier: Sendable {
                 }
             }
         }
-        if let timeout {
-            let timer = Task {
-                try await Task.sleep(for: timeout)
-                work.cancel()
-            }
-            await work.value
-            timer.cancel()
-        } else {
-            await work.value
-        }
+        await awaitWithDeadline(work, timeout: timeout)
         let subjects = results.all().enumerated().map { index, verdict in
             verdict ?? SubjectVerdict(reference: references[index], decision: .indeterminate,
                                       reasons: [.deadlineExceeded],

@@ -16,6 +16,12 @@ public struct PolicySet: Sendable {
         public let path: String
         /// The file's bytes.
         public let bytes: Data
+
+        /// A file read elsewhere (or held in memory).
+        public init(path: String, bytes: Data) {
+            self.path = path
+            self.bytes = bytes
+        }
     }
 
     /// Every ClusterImagePolicy, in file order.

@@ -1,5 +1,4 @@
 import Foundation
-import ImageGate
 
 /// `verify-image-bench gate [--images N] [--runs N] [--cosign PATH]`
 ///
@@ -9,49 +8,19 @@ import ImageGate
 /// pushes testdata/images/layouts/app-v1, makes N distinct manifests and signs them with cosign (no tlog upload,
 /// so both sides verify the key signature only). Prints the median wall time of each over the runs.
 func benchGate(_ arguments: [String]) async throws {
-    var runs = 5
-    var imageCount = 30
-    var cosign = registryBenchFind("cosign") ?? ["/work/peer/bin/cosign"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    var i = 0
-    while i < arguments.count {
-        let v = i + 1 < arguments.count ? arguments[i + 1] : ""
-        switch arguments[i] {
-        case "--runs": runs = max(1, Int(v) ?? runs); i += 1
-        case "--images": imageCount = max(1, Int(v) ?? imageCount); i += 1
-        case "--cosign": cosign = v; i += 1
-        default:
-            FileHandle.standardError.write(Data("gate bench: unknown argument \(arguments[i])\n".utf8))
-            exit(64)
-        }
-        i += 1
-    }
+    let options = RegistryBenchOptions.parse(arguments, bench: "gate", runs: 5, images: 30)
+    let (runs, imageCount) = (options.runs, options.imageCount)
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        .deletingLastPathComponent().appendingPathComponent("verify-image").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-        throw RegistryBenchError("verify-image not found next to the bench binary (\(binary)); build both: swift build -c release")
-    }
-    guard let cosign else { throw RegistryBenchError("cosign not found on PATH (give --cosign PATH; ../shared/tools/peer-tools.sh installs it)") }
-    guard let registryServer = registryBenchFind("docker-registry") else {
-        throw RegistryBenchError("docker-registry is not installed (apt-get install docker-registry)")
+    let binary = try registryBenchVerifyImage()
+    guard let cosign = options.cosign else {
+        throw RegistryBenchError("cosign not found on PATH (give --cosign PATH; ../shared/tools/peer-tools.sh installs it)")
     }
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("iv-gate-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: work) }
-    let (server, host) = try await startBenchRegistry(registryServer, work: work)
+    let (server, host, layout) = try await startBenchRegistryWithAppV1(root: root, work: work)
     defer { server.terminate(); server.waitUntilExit() }
-
-    let layout = root.appendingPathComponent("testdata/images/layouts/app-v1").path
-    let push = try registryBenchRun("/usr/bin/env", ["python3", root.appendingPathComponent("scripts/push-layout.py").path,
-                                                    layout, "http://\(host)", "bench/app-v1"])
-    guard push.status == 0 else { throw RegistryBenchError("push-layout.py failed: \(push.err)") }
     let key = root.appendingPathComponent("testdata/images/keys/signer.pub").path
-    let home = work.appendingPathComponent("home").path
-    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    var env = ProcessInfo.processInfo.environment
-    env["HOME"] = home
-    env["XDG_CACHE_HOME"] = home + "/cache"
-    env["COSIGN_PASSWORD"] = "fixture-password"
-    env["DOCKER_CONFIG"] = home + "/docker"
+    let env = try registryBenchEnvironment(work: work)
     let references = try await pushDistinctImages(host: host, layout: layout, digest: try registryBenchImageDigest(layout),
                                                   count: imageCount)
     try cosignSign(references, cosign: cosign, key: root.appendingPathComponent("testdata/images/keys/signer.key").path, env: env)

@@ -17,51 +17,19 @@ import FoundationNetworking
 ///    tool, printing images/s.
 /// cosign defaults to /work/peer/bin/cosign (made by shared/tools/peer-tools.sh) or `cosign` on PATH; it needs HOME.
 func benchRegistry(_ arguments: [String]) async throws {
-    var runs = 11
-    var imageCount = 100
-    var cosign = ["/work/peer/bin/cosign"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? registryBenchFind("cosign")
-    var i = 0
-    while i < arguments.count {
-        let v = i + 1 < arguments.count ? arguments[i + 1] : ""
-        switch arguments[i] {
-        case "--runs": runs = max(1, Int(v) ?? runs); i += 1
-        case "--images": imageCount = max(1, Int(v) ?? imageCount); i += 1
-        case "--cosign": cosign = v; i += 1
-        default:
-            FileHandle.standardError.write(Data("registry bench: unknown argument \(arguments[i])\n".utf8))
-            exit(64)
-        }
-        i += 1
-    }
+    let options = RegistryBenchOptions.parse(arguments, bench: "registry", runs: 11, images: 100)
+    let (runs, imageCount, cosign) = (options.runs, options.imageCount, options.cosign)
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        .deletingLastPathComponent().appendingPathComponent("verify-image").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-        throw RegistryBenchError("verify-image not found next to the bench binary (\(binary)); build both: swift build -c release")
-    }
-    guard let registryServer = registryBenchFind("docker-registry") else {
-        throw RegistryBenchError("docker-registry is not installed (apt-get install docker-registry)")
-    }
+    let binary = try registryBenchVerifyImage()
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("iv-registry-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: work) }
-    let (server, host) = try await startBenchRegistry(registryServer, work: work)
+    let (server, host, layout) = try await startBenchRegistryWithAppV1(root: root, work: work)
     defer { server.terminate(); server.waitUntilExit() }
-
-    let layout = root.appendingPathComponent("testdata/images/layouts/app-v1").path
-    let push = try registryBenchRun("/usr/bin/env", ["python3", root.appendingPathComponent("scripts/push-layout.py").path,
-                                                    layout, "http://\(host)", "bench/app-v1"])
-    guard push.status == 0 else { throw RegistryBenchError("push-layout.py failed: \(push.err)") }
     let key = root.appendingPathComponent("testdata/images/keys/signer.pub").path
     let signingKey = root.appendingPathComponent("testdata/images/keys/signer.key").path
     let digest = try registryBenchImageDigest(layout)
     let image = "\(host)/bench/app-v1@\(digest)"
-    let home = work.appendingPathComponent("home").path
-    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    var env = ProcessInfo.processInfo.environment
-    env["HOME"] = home
-    env["XDG_CACHE_HOME"] = home + "/cache"
-    env["COSIGN_PASSWORD"] = "fixture-password"
-    env["DOCKER_CONFIG"] = home + "/docker"
+    let env = try registryBenchEnvironment(work: work)
 
     print("Registry benchmark — docker-registry (distribution 2.8) at http://\(host), image \(image)")
     #if DEBUG
@@ -108,6 +76,73 @@ func benchRegistry(_ arguments: [String]) async throws {
     print(String(format: "  verify-image verify     %7.2f s   %7.1f images/s", all.seconds, Double(imageCount) / all.seconds))
     print(String(format: "  cosign verify           %7.2f s   %7.1f images/s   (verify-image is %.1fx faster)", peer.seconds,
                  Double(imageCount) / peer.seconds, peer.seconds / all.seconds))
+}
+
+/// The options of the registry benchmarks: `--runs N`, `--images N`, `--cosign PATH` (default: cosign on PATH, or
+/// /work/peer/bin/cosign as shared/tools/peer-tools.sh makes it).
+struct RegistryBenchOptions {
+    var runs: Int
+    var imageCount: Int
+    var cosign: String?
+
+    static func parse(_ arguments: [String], bench: String, runs: Int, images: Int) -> RegistryBenchOptions {
+        var options = RegistryBenchOptions(runs: runs, imageCount: images,
+                                           cosign: ["/work/peer/bin/cosign"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? registryBenchFind("cosign"))
+        var i = 0
+        while i < arguments.count {
+            let v = i + 1 < arguments.count ? arguments[i + 1] : ""
+            switch arguments[i] {
+            case "--runs": options.runs = max(1, Int(v) ?? runs); i += 1
+            case "--images": options.imageCount = max(1, Int(v) ?? images); i += 1
+            case "--cosign": options.cosign = v; i += 1
+            default:
+                FileHandle.standardError.write(Data("\(bench) bench: unknown argument \(arguments[i])\n".utf8))
+                exit(64)
+            }
+            i += 1
+        }
+        return options
+    }
+}
+
+/// The verify-image binary next to this bench binary.
+func registryBenchVerifyImage() throws -> String {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("verify-image").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        throw RegistryBenchError("verify-image not found next to the bench binary (\(binary)); build both: swift build -c release")
+    }
+    return binary
+}
+
+/// An environment for the peers with a private HOME, cache and Docker config under `work`, and the fixture key's
+/// password for cosign.
+func registryBenchEnvironment(work: URL) throws -> [String: String] {
+    let home = work.appendingPathComponent("home").path
+    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+    var env = ProcessInfo.processInfo.environment
+    env["HOME"] = home
+    env["XDG_CACHE_HOME"] = home + "/cache"
+    env["COSIGN_PASSWORD"] = "fixture-password"
+    env["DOCKER_CONFIG"] = home + "/docker"
+    return env
+}
+
+/// Starts docker-registry (see ``startBenchRegistry(_:work:)``) and pushes testdata/images/layouts/app-v1 into it
+/// as `bench/app-v1`; returns the server, `host:port` and the layout's path.
+func startBenchRegistryWithAppV1(root: URL, work: URL) async throws -> (Process, String, String) {
+    guard let registryServer = registryBenchFind("docker-registry") else {
+        throw RegistryBenchError("docker-registry is not installed (apt-get install docker-registry)")
+    }
+    let (server, host) = try await startBenchRegistry(registryServer, work: work)
+    let layout = root.appendingPathComponent("testdata/images/layouts/app-v1").path
+    let push = try registryBenchRun("/usr/bin/env", ["python3", root.appendingPathComponent("scripts/push-layout.py").path,
+                                                    layout, "http://\(host)", "bench/app-v1"])
+    guard push.status == 0 else {
+        server.terminate()
+        throw RegistryBenchError("push-layout.py failed: \(push.err)")
+    }
+    return (server, host, layout)
 }
 
 /// Starts Debian's docker-registry on a free 127.0.0.1 port (plain HTTP) with storage under `work`; returns the

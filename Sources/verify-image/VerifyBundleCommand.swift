@@ -29,6 +29,10 @@ struct VerifyBundleCommand: AsyncParsableCommand {
     @Option(name: .customLong("trusted-root"), help: "A Sigstore trusted_root.json to use instead of the built-in root.")
     var trustedRoot: String?
 
+    @Flag(name: .customLong("insecure-ignore-tlog"),
+          help: "With --key: accept a bundle with neither a transparency-log entry nor a timestamp (one signed offline, e.g. an evidence package's), checking it at the current time — as cosign verify-blob --insecure-ignore-tlog.")
+    var insecureIgnoreTlog = false
+
     @Option(help: "Output format: text or json.")
     var output: String = "text"
 
@@ -40,6 +44,9 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             throw ValidationError("--output must be text or json")
         }
         try usage { try policyOptions.validate() }
+        if insecureIgnoreTlog && key == nil {
+            throw ValidationError("--insecure-ignore-tlog applies to key-signed bundles only (with --key)")
+        }
     }
 
     /// The policy the flags state, as plain values (the rules live in ImageGate's `PolicyOptions`).
@@ -69,7 +76,8 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             }
             let verifier = BundleVerifier(trustedRoot: root)
             let parsed = try SigstoreBundle(contentsOfFile: bundle)
-            let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: signer)
+            let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: signer,
+                                             currentTime: insecureIgnoreTlog ? Date() : nil)
             report.verified = true
             report.checks = result.checks.map { Check.passed(CheckName(rawValue: $0.name), $0.detail) }
             fill(&report, from: result)

@@ -3,20 +3,20 @@ import GateVerdict
 import PolicyFiles
 import SignatureVerification
 
-/// A policy-controller authority turned into the verifier's policies: the one place where `key`, `keyless`,
-/// `ctlog`, `rfc3161timestamp` and `attestations` map onto `ImagePolicy`, so the gate adds no verification rule of
-/// its own. An authority passes when every requirement passes; a requirement passes when one of its alternatives
-/// (one per keyless identity) does.
+/// A policy-controller authority turned into the verifier's one policy type (`VerificationPolicy`): the one place
+/// where `key`, `keyless`, `ctlog`, `rfc3161timestamp` and `attestations` map onto it, so the gate adds no
+/// verification rule of its own. An authority passes when every requirement passes (one for signatures, or one per
+/// attestation predicate type); each requirement is one `ImageVerifier` (all keys, or all identities, in one policy).
 struct AuthorityCheck: Sendable {
     /// One thing the authority demands (a signature, or an attestation of one predicate type).
     struct Requirement: Sendable {
         let label: String
-        /// Indexes into the gate's verifiers; any one passing satisfies the requirement.
-        let alternatives: [Int]
+        /// Index into the gate's verifiers.
+        let verifier: Int
     }
 
     let authority: PolicyAuthority
-    /// Nil for `static` authorities.
+    /// Empty for `static` authorities.
     let requirements: [Requirement]
     /// The requirement in words, for reports.
     let description: String
@@ -24,66 +24,62 @@ struct AuthorityCheck: Sendable {
     /// Builds the checks of one authority, appending the verifiers it needs to `verifiers`.
     static func make(_ authority: PolicyAuthority, policies: PolicySet, defaultRoot: () throws -> TrustedRoot,
                      source: any ContentSource, verifiers: inout [ImageVerifier]) throws(GateError) -> AuthorityCheck {
-        let where_ = "\(authority.location) (authority \(authority.name))"
+        let place = "\(authority.location) (authority \(authority.name))"
         func root(_ name: String?) throws(GateError) -> TrustedRoot {
             if let name {
                 guard let root = policies.trustRoots[name] else {
-                    throw GateError(.policyUnusable, "\(where_): no TrustRoot named \(name)")
+                    throw GateError(.policyUnusable, "\(place): no TrustRoot named \(name)")
                 }
                 return root.trustedRoot
             }
             do { return try defaultRoot() } catch {
-                throw GateError(.policyUnusable, "\(where_): the trusted root cannot be read: \(error)")
+                throw GateError(.policyUnusable, "\(place): the trusted root cannot be read: \(error)")
             }
         }
         if authority.timestampTrustRoot != nil {
-            // Refused rather than weakened: the verifier's policy cannot yet demand an RFC 3161 timestamp.
-            throw GateError(.policyUnusable, "\(where_): rfc3161timestamp cannot be enforced by this version; remove it or keep this policy for the cluster only")
+            // Refused rather than weakened: the verifiers behind the policy do not yet enforce a timestamp threshold.
+            throw GateError(.policyUnusable, "\(place): rfc3161timestamp cannot be enforced by this version; remove it or keep this policy for the cluster only")
         }
-        var alternatives: [(signer: CosignVerificationPolicy.Signer, chain: [Certificate]?, requireSCT: Bool, label: String)] = []
-        var trustedRoot: TrustedRoot?
+        let tlog = authority.requiresTransparencyLog
+        let signers: VerificationPolicy.Signers
+        let trust: VerificationPolicy.Trust
+        var ignoreSCT = false
+        let who: String
         switch authority.evidence {
         case .staticAction(let pass, let message):
             return AuthorityCheck(authority: authority, requirements: [],
                                   description: "static \(pass ? "pass" : "fail")\(message.map { ": \($0)" } ?? "")")
         case .key(let key, _):
-            alternatives = [(.keys([key]), nil, false, "key \(CosignVerifier.keyID(key).prefix(16))…")]
-            if authority.requiresTransparencyLog { trustedRoot = try root(authority.transparencyLog?.trustRootRef) }
+            signers = .keys([key])
+            // The root is given even when no log entry is required: a signature that carries one still has it checked.
+            trust = VerificationPolicy.Trust(trustedRoot: try root(authority.transparencyLog?.trustRootRef))
+            who = "key \(CosignVerifier.keyID(key).prefix(16))…"
         case .keyless(let keyless):
-            for identity in keyless.identities {
-                alternatives.append((.certificate(identity: identity.subject, issuer: identity.issuer, extensions: [:]),
-                                     keyless.certificateChain, !keyless.insecureIgnoreSCT && keyless.certificateChain == nil,
-                                     "identity \(identity.subject) issuer \(identity.issuer)"))
-            }
-            trustedRoot = try root(keyless.trustRootRef ?? authority.transparencyLog?.trustRootRef)
+            signers = .identities(keyless.identities.map { VerificationPolicy.Identity(issuer: $0.issuer, subject: $0.subject) })
+            trust = VerificationPolicy.Trust(trustedRoot: try root(keyless.trustRootRef ?? authority.transparencyLog?.trustRootRef),
+                                             certificateChain: keyless.certificateChain)
+            ignoreSCT = keyless.insecureIgnoreSCT && keyless.certificateChain == nil
+            who = keyless.identities.map { "identity \($0.subject) issuer \($0.issuer)" }.joined(separator: " or ")
         }
-        let tlog = authority.requiresTransparencyLog
-        let modes: [(String, ImagePolicy.Mode)] = authority.attestations.isEmpty
+        let evidence: [(String, VerificationPolicy.Evidence)] = authority.attestations.isEmpty
             ? [("signature", .signatures)]
             : authority.attestations.map { attestation in
-                let uri = ImagePolicy.predicateTypeURI(attestation.predicateType)
+                let uri = VerificationPolicy.predicateTypeURI(attestation.predicateType)
                 return ("attestation \(attestation.name) (\(uri))", .attestations(predicateType: uri))
             }
         var requirements: [Requirement] = []
-        for (label, mode) in modes {
-            var indexes: [Int] = []
-            for alternative in alternatives {
-                let cosign = CosignVerificationPolicy(signer: alternative.signer, requireTransparencyLog: tlog,
-                                                      requireSCT: alternative.requireSCT,
-                                                      certificateChain: alternative.chain)
-                do {
-                    verifiers.append(try ImageVerifier(source: source, policy: ImagePolicy(cosign: cosign, mode: mode, trustedRoot: trustedRoot)))
-                } catch {
-                    throw GateError(.policyUnusable, "\(where_): \(error)")
-                }
-                indexes.append(verifiers.count - 1)
+        for (label, kind) in evidence {
+            do {
+                let policy = try VerificationPolicy(trust: trust, signers: signers, evidence: kind,
+                                                    insecureIgnoreTransparencyLog: !tlog, insecureIgnoreSCT: ignoreSCT)
+                verifiers.append(try ImageVerifier(source: source, policy: policy))
+            } catch {
+                throw GateError(.policyUnusable, "\(place): \(error)")
             }
-            requirements.append(Requirement(label: label, alternatives: indexes))
+            requirements.append(Requirement(label: label, verifier: verifiers.count - 1))
         }
-        let who = alternatives.map(\.label).joined(separator: " or ")
-        let what = modes.map(\.0).joined(separator: " and ")
         return AuthorityCheck(authority: authority, requirements: requirements,
-                              description: "\(what) by \(who)\(tlog ? ", with a transparency-log entry" : "")")
+                              description: "\(evidence.map(\.0).joined(separator: " and ")) by \(who)\(tlog ? ", with a transparency-log entry" : "")")
     }
 
     /// The outcome of this authority from the verdicts of the gate's verifiers (by index).
@@ -99,23 +95,24 @@ struct AuthorityCheck: Sendable {
         var messages: [String] = []
         var used: [SubjectVerdict] = []
         for requirement in requirements {
-            let results = requirement.alternatives.compactMap { verdicts[$0] }
-            used += results
-            if let passed = results.first(where: { $0.decision == .pass }) {
-                decisions.append(.pass)
-                messages.append("\(requirement.label) verified" + Self.evidenceSummary(passed))
+            guard let verdict = verdicts[requirement.verifier] else {
+                decisions.append(.indeterminate)
+                messages.append("\(requirement.label): not verified")
+                continue
+            }
+            used.append(verdict)
+            decisions.append(verdict.decision)
+            if verdict.decision == .pass {
+                messages.append("\(requirement.label) verified" + Self.evidenceSummary(verdict))
             } else {
-                let decision: Decision = results.contains { $0.decision == .indeterminate } || results.isEmpty ? .indeterminate : .fail
-                decisions.append(decision)
-                reasons += results.flatMap { $0.reasons.map(\.rawValue) }
-                let why = results.first.map { $0.messages.first ?? $0.checks.first { !$0.passed }?.detail ?? $0.reasons.map(\.rawValue).joined(separator: ", ") } ?? "not verified"
+                for reason in verdict.reasons.map(\.rawValue) where !reasons.contains(reason) { reasons.append(reason) }
+                let why = verdict.messages.first ?? verdict.checks.first { !$0.passed }?.detail
+                    ?? verdict.reasons.map(\.rawValue).joined(separator: ", ")
                 messages.append("\(requirement.label): \(why)")
             }
         }
-        var unique: [String] = []
-        for reason in reasons where !unique.contains(reason) { unique.append(reason) }
         return GateAuthorityOutcome(name: authority.name, requirement: description, decision: Decision.combining(decisions),
-                                    reasons: unique, message: messages.joined(separator: "; "), verdicts: used)
+                                    reasons: reasons, message: messages.joined(separator: "; "), verdicts: used)
     }
 
     /// ` (key 3f2a…, tlog index 123)` for the signature that passed.

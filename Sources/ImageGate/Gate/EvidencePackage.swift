@@ -260,7 +260,10 @@ public enum EvidencePackage {
         var firstFile: String?
         for (relative, digest) in present {
             if let expected = listed[relative] {
-                if expected != digest { problems.append("\(relative) changed (sha256 \(digest.prefix(16))…, recorded \(expected.prefix(16))…)"); firstFile = firstFile ?? relative }
+                if expected != digest {
+                    problems.append("\(relative) does not match \(checksumFile) (its sha256 is \(digest); \(checksumFile) records \(expected))")
+                    firstFile = firstFile ?? relative
+                }
             } else {
                 problems.append("\(relative) was added (not in \(checksumFile))"); firstFile = firstFile ?? relative
             }

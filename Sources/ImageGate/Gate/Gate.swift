@@ -160,7 +160,7 @@ public struct Gate: Sendable {
         let pinFailure = status != .pinned && options.failOn.contains(status)
         // An image that fails on its pin is not fetched: there is no trustworthy digest to verify.
         let verify = !pinFailure && reference != nil && status != .error
-        let indexes = verify ? matched.flatMap { checks[$0.0].flatMap { $0.requirements.flatMap(\.alternatives) } } : []
+        let indexes = verify ? matched.flatMap { checks[$0.0].flatMap { $0.requirements.map(\.verifier) } } : []
         return ImagePlan(image: image, reference: reference, status: status, matched: matched, verifierIndexes: indexes,
                          pinFailure: pinFailure)
     }
@@ -185,16 +185,7 @@ public struct Gate: Sendable {
                 }
             }
         }
-        if let timeout = options.timeout {
-            let timer = Task {
-                try await Task.sleep(for: timeout)
-                work.cancel()
-            }
-            await work.value
-            timer.cancel()
-        } else {
-            await work.value
-        }
+        await awaitWithDeadline(work, timeout: options.timeout)
         var results = box.all()
         for job in jobs where results[job] == nil {
             results[job] = SubjectVerdict(reference: job.reference, decision: .indeterminate, reasons: [.deadlineExceeded],
@@ -241,22 +232,17 @@ public struct Gate: Sendable {
         var enforced: [Decision] = []
         for (policyIndex, glob) in plan.matched {
             let policy = policies.policies[policyIndex]
+            var note: String?
             var outcomes: [GateAuthorityOutcome] = []
             if plan.verifierIndexes.isEmpty && !(checks[policyIndex].allSatisfy { $0.requirements.isEmpty }) {
-                // Not verified (the pin failed): say so instead of inventing an outcome.
-                outcomes = checks[policyIndex].map {
-                    GateAuthorityOutcome(name: $0.authority.name, requirement: $0.description, decision: .fail,
-                                         reasons: [ReasonCode.notDigestPinned.rawValue],
-                                         message: "not verified: the image is not pinned by a valid digest", verdicts: [])
-                }
+                // Not verified (the pin failed): say so instead of inventing authority outcomes.
+                note = "not evaluated: the image is not pinned by a valid digest"
             } else {
                 outcomes = checks[policyIndex].map { check in
                     var verdicts: [Int: SubjectVerdict] = [:]
                     if let reference = plan.reference {
                         for requirement in check.requirements {
-                            for index in requirement.alternatives {
-                                verdicts[index] = results[Job(verifier: index, reference: reference)]
-                            }
+                            verdicts[requirement.verifier] = results[Job(verifier: requirement.verifier, reference: reference)]
                         }
                     }
                     return check.outcome(verdicts)
@@ -270,7 +256,7 @@ public struct Gate: Sendable {
             }
             image.policies.append(GatePolicyOutcome(policy: policy.name, location: policy.location.description,
                                                     mode: policy.mode.rawValue, glob: glob, decision: decision,
-                                                    passedBy: passedBy, authorities: outcomes))
+                                                    passedBy: passedBy, note: note, authorities: outcomes))
             if policy.mode == .warn {
                 if decision != .pass { image.warnings.append("policy \(policy.name) (mode: warn) did not pass: \(decision.rawValue)") }
             } else {

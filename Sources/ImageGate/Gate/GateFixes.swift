@@ -16,7 +16,12 @@ enum GateFixes {
         case .error: base = "the reference could not be read"
         }
         guard let note, !note.isEmpty else { return base }
-        return base + " (" + note + ")"
+        switch status {
+        case .malformedDigest, .placeholderDigest, .error:
+            return note  // the scanner's note already says what is wrong with the digest
+        default:
+            return base + " (" + note + ")"
+        }
     }
 
     static func fix(_ status: PinStatus, image: String, reference: String?) -> String {

@@ -13,8 +13,8 @@ extension GateReport {
                 out += "    used at \(use.file):\(use.line)\(use.object.map { " [\($0)]" } ?? "") \(use.yamlPath)\n"
             }
             for policy in image.policies {
-                out += "    policy \(policy.policy) (\(policy.location), \(policy.mode)) matched by \(policy.glob): \(policy.decision.rawValue)"
-                out += policy.passedBy.map { " by authority \($0)" } ?? ""
+                out += "    policy \(policy.policy) (\(policy.location), \(policy.mode)) matched by \(policy.glob): "
+                out += policy.note ?? (policy.decision.rawValue + (policy.passedBy.map { " by authority \($0)" } ?? ""))
                 out += "\n"
                 for authority in policy.authorities {
                     let a = authority.decision == .pass ? "✓" : authority.decision == .fail ? "✗" : "?"

@@ -125,6 +125,8 @@ public struct GatePolicyOutcome: Codable, Sendable, Hashable {
     public var decision: Decision
     /// The authority that passed.
     public var passedBy: String?
+    /// Why the policy was not evaluated (the image failed on its pin), when it was not.
+    public var note: String?
     /// Every authority, in order.
     public var authorities: [GateAuthorityOutcome]
 }
