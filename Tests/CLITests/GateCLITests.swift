@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `verify-image gate` end to end on the reference case in examples/maestro: the release as submitted fails on the

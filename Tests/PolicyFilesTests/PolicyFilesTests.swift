@@ -1,11 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import PolicyFiles
 
 /// testdata/policy-controller (package root = three levels up from this file).
 enum PolicyFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("testdata/policy-controller")
+    static let root = PackagePaths.testdata("policy-controller")
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
