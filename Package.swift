@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ImageGate", targets: ["ImageGate"]),
         .executable(name: "verify-image", targets: ["verify-image"]),
         .executable(name: "verify-image-bench", targets: ["verify-image-bench"]),
+        .executable(name: "verify-image-tuf-client", targets: ["verify-image-tuf-client"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,10 @@ let package = Package(
                                .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: swiftSettings),
         .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict"], swiftSettings: swiftSettings),
+        .target(name: "TUF",
+                dependencies: ["CryptoPrimitives", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: swiftSettings),
         .target(name: "ManifestScanner", dependencies: ["OCIImage", "CZlib", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
         .target(name: "PolicyFiles",
@@ -45,12 +50,13 @@ let package = Package(
         // Layer 3: the library product.
         .target(name: "ImageGate",
                 dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict", "RegistryAccess", "SignatureVerification",
-                               "ManifestScanner", "PolicyFiles"],
+                               "ManifestScanner", "PolicyFiles", "TUF"],
                 swiftSettings: swiftSettings),
         // Layer 4: executables.
         .executableTarget(name: "verify-image",
                           dependencies: ["ImageGate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftSettings),
+        .executableTarget(name: "verify-image-tuf-client", dependencies: ["TUF"], swiftSettings: swiftSettings),
         .executableTarget(name: "verify-image-bench", dependencies: ["ImageGate"], swiftSettings: swiftSettings),
         // Tests: shared test support (package paths, the CLI runner), one target per module, plus end-to-end tests
         // of the built CLI.
@@ -60,6 +66,7 @@ let package = Package(
         .testTarget(name: "GateVerdictTests", dependencies: ["GateVerdict"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryAccessTests", dependencies: ["RegistryAccess", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SignatureVerificationTests", dependencies: ["SignatureVerification", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TUFTests", dependencies: ["TUF", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ManifestScannerTests", dependencies: ["ManifestScanner", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyFilesTests", dependencies: ["PolicyFiles", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "TestSupport"], swiftSettings: swiftSettings),

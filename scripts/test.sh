@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # 1. System packages: OpenSSL and zlib headers for the C modules; a real registry (CNCF distribution), htpasswd,
-#    openssl and curl for the registry integration tests.
-packages=(libssl-dev zlib1g-dev pkg-config docker-registry apache2-utils openssl curl)
+#    openssl and curl for the registry integration tests; Python and faketime for the TUF conformance suite.
+packages=(libssl-dev zlib1g-dev pkg-config docker-registry apache2-utils openssl curl python3 python3-venv faketime)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -19,11 +19,13 @@ fi
 # 2. Test registries on 127.0.0.1 (plain HTTP, TLS with a private CA, TLS + basic auth, token auth) with the
 #    fixture images pushed, started while the build runs and stopped at the end, even on failure.
 registries=$(mktemp -d "${TMPDIR:-/tmp}/iv-registries.XXXXXX")
-cleanup() { kill "${registries_pid:-0}" 2>/dev/null || true; scripts/registries.sh stop "$registries" >/dev/null 2>&1 || true; rm -rf "$registries"; }
+cleanup() { kill "${registries_pid:-0}" "${tuf_setup_pid:-0}" 2>/dev/null || true; scripts/registries.sh stop "$registries" >/dev/null 2>&1 || true; rm -rf "$registries"; }
 trap cleanup EXIT
 trap "exit 130" INT TERM
 scripts/registries.sh start "$registries" > "$registries/start.log" 2>&1 &
 registries_pid=$!
+scripts/tuf-conformance.sh --setup-only > "$registries/tuf-setup.log" 2>&1 &
+tuf_setup_pid=$!
 
 # 3. One build of everything (library, CLI, benchmark, tests), then run the tests without rebuilding.
 swift build --build-tests
@@ -35,3 +37,14 @@ fi
 # shellcheck disable=SC1091
 source "$registries/env"
 swift test --skip-build "$@"
+
+# 4. The TUF conformance suite (theupdateframework/tuf-conformance) against verify-image-tuf-client — only for a
+#    whole run (not when test.sh is given a --filter).
+if [ $# -eq 0 ]; then
+  if ! wait "$tuf_setup_pid"; then
+    cat "$registries/tuf-setup.log" >&2
+    echo "test.sh: the TUF conformance suite's Python environment could not be set up" >&2
+    exit 1
+  fi
+  scripts/tuf-conformance.sh
+fi

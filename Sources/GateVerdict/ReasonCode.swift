@@ -36,7 +36,7 @@ public struct ReasonCode: RawRepresentable, Hashable, Codable, Sendable, Express
     /// Codes that mean "could not decide".
     public static let indeterminateCodes: Set<ReasonCode> = [
         .registryUnreachable, .registryRateLimited, .registryUnauthorized, .registryError, .deadlineExceeded,
-        .internalError,
+        .internalError, .trustedRootExpired,
     ]
 
     // MARK: References and digests
@@ -132,6 +132,8 @@ public struct ReasonCode: RawRepresentable, Hashable, Codable, Sendable, Express
     public static let registryError: ReasonCode = "registry_error"
     /// The overall deadline ran out.
     public static let deadlineExceeded: ReasonCode = "deadline_exceeded"
+    /// The cached trusted root's TUF metadata has expired and could not be refreshed (`verify-image trust update`).
+    public static let trustedRootExpired: ReasonCode = "trusted_root_expired"
     /// A bug or an unexpected condition in the verifier itself.
     public static let internalError: ReasonCode = "internal_error"
 }

@@ -6,3 +6,4 @@
 @_exported import PolicyFiles
 @_exported import RegistryAccess
 @_exported import SignatureVerification
+@_exported import TUF

@@ -103,9 +103,11 @@ public struct PolicyOptions: Sendable, Equatable {
     /// Reads the files and builds the policy.
     /// - Throws: `SignatureVerificationError`: `input_unreadable` for a missing file, `policy_invalid` for an
     ///   unusable key, chain, regexp, trusted root or combination — each naming the flag.
-    public func makePolicy() throws -> VerificationPolicy {
+    /// - Parameter defaultTrustedRoot: the trusted root to use when the options name none (neither `--trusted-root`
+    ///   nor `--staging`) and one is needed — normally `TrustedRootStore.resolve()`'s; nil: the embedded production root.
+    public func makePolicy(defaultTrustedRoot: TrustedRoot? = nil) throws -> VerificationPolicy {
         try validate()
-        let trust = try makeTrust()
+        let trust = try makeTrust(defaultTrustedRoot: defaultTrustedRoot)
         let signers: VerificationPolicy.Signers
         if !keyFiles.isEmpty {
             signers = .keys(try keyFiles.map { path in
@@ -149,7 +151,7 @@ public struct PolicyOptions: Sendable, Equatable {
     /// The trusted material, each part explicit: the trusted root the user named (or production / staging), and
     /// the private CA. Production is the default trusted root except where nothing would use it (keys or a private
     /// CA with `--insecure-ignore-tlog`).
-    func makeTrust() throws -> VerificationPolicy.Trust {
+    func makeTrust(defaultTrustedRoot: TrustedRoot?) throws -> VerificationPolicy.Trust {
         let chain = try certificateChainFile.map { path in
             do {
                 return try Certificate.parsePEM(try PolicyOptions.readText(path, flag: "--certificate-chain"))
@@ -164,12 +166,19 @@ public struct PolicyOptions: Sendable, Equatable {
             root = try TrustedRoot(contentsOfFile: trustedRootFile)
         } else if stagingTrustedRoot {
             root = try TrustedRoot.staging()
-        } else if purpose == .images && insecureIgnoreTransparencyLog && (chain != nil || !keyFiles.isEmpty) {
+        } else if !usesDefaultTrustedRoot {
             root = nil
         } else {
-            root = try TrustedRoot.production()
+            root = try defaultTrustedRoot ?? TrustedRoot.production()
         }
         return VerificationPolicy.Trust(trustedRoot: root, certificateChain: chain)
+    }
+
+    /// True when the policy needs the default trusted root: no `--trusted-root`, no `--staging`, and something that
+    /// uses one (not keys or a private CA with `--insecure-ignore-tlog` for images).
+    public var usesDefaultTrustedRoot: Bool {
+        trustedRootFile == nil && !stagingTrustedRoot
+            && !(purpose == .images && insecureIgnoreTransparencyLog && (certificateChainFile != nil || !keyFiles.isEmpty))
     }
 
     /// Reads a text file named by a flag; a missing file is `input_unreadable` naming the flag.

@@ -82,7 +82,13 @@ struct ScanCommand: AsyncParsableCommand {
         var tally: ScanTally
         if verify {
             // Verification needs every finding first (each distinct pinned image is verified once, concurrently).
-            let verifier = try verification.makeVerifier()
+            let verifier: ImageVerifier
+            do {
+                verifier = try await verification.makeVerifier()
+            } catch let error as ImageGateError where error.code == .trustedRootExpired {
+                FileHandle.standardError.write(Data("verify-image scan: cannot verify: \(error.message)\n".utf8))
+                throw ExitCode(ExitStatus.indeterminate.rawValue)
+            }
             let report: ScanReport
             do {
                 report = try ManifestScanner(progress: progress).scan(paths: paths)

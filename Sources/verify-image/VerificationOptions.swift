@@ -66,8 +66,8 @@ struct VerificationOptions: ParsableArguments {
     var deadline: Duration { source.deadline }
 
     /// The verifier for these flags: the policy and the content source.
-    func makeVerifier() throws -> ImageVerifier {
-        let policy = try makePolicy()
+    func makeVerifier() async throws -> ImageVerifier {
+        let policy = try await makePolicy()
         let source = try makeSource()
         return try usage { try ImageVerifier(source: source, policy: policy) }
     }
@@ -76,7 +76,19 @@ struct VerificationOptions: ParsableArguments {
     func makeSource() throws -> any ContentSource { try source.makeSource() }
 
     /// The policy, built by ImageGate from the flags.
-    func makePolicy() throws -> VerificationPolicy {
-        try usage { try policyOptions.makePolicy() }
+    /// Without `--trusted-root`/`--staging`, the trusted root comes from the TUF cache (`verify-image trust update`);
+    /// its notice (built-in root, stale cache) goes to stderr. An expired cache throws `ImageGateError`
+    /// `trusted_root_expired`, which the commands report as indeterminate.
+    func makePolicy() async throws -> VerificationPolicy {
+        let made: (policy: VerificationPolicy, notice: String?)
+        do {
+            made = try await policyOptions.makePolicy(trustStore: .forVerification())
+        } catch let error as ImageGateError where error.code == .trustedRootExpired {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let notice = made.notice { FileHandle.standardError.write(Data("verify-image: note: \(notice)\n".utf8)) }
+        return made.policy
     }
 }

@@ -70,7 +70,8 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             } else if case .bytes(let data) = artifact {
                 subject.digest = "sha256:\(HashAlgorithm.sha256.hash(data).hexString)"
             }
-            let policy = try policyOptions.makePolicy()
+            let (policy, notice) = try await policyOptions.makePolicy(trustStore: .forVerification())
+            if let notice { FileHandle.standardError.write(Data("verify-image: note: \(notice)\n".utf8)) }
             guard let root = policy.trust.trustedRoot, let signer = policy.bundleSignerPolicies.first else {
                 throw SignatureVerificationError(.policyInvalid, check: "policy", "verify-bundle needs a trusted root and a signer")
             }
@@ -83,6 +84,11 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             fill(&report, from: result)
             subject.messages = result.notes
             subject.decision = .pass
+        } catch let error as ImageGateError where error.code == .trustedRootExpired {
+            report.checks.append(Check.failed(.trustedRoot, .trustedRootExpired, error.message))
+            subject.reasons = [.trustedRootExpired]
+            subject.messages = [error.message]
+            subject.decision = .indeterminate
         } catch let error as SignatureVerificationError {
             report.checks.append(Check.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
             subject.reasons = [ReasonCode(rawValue: error.code.rawValue)]

@@ -30,8 +30,15 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let verifier = try verification.makeVerifier()
-        let verdict = await verifier.verify(images, at: Date(), timeout: verification.deadline)
+        let verdict: Verdict
+        do {
+            let verifier = try await verification.makeVerifier()
+            verdict = await verifier.verify(images, at: Date(), timeout: verification.deadline)
+        } catch let error as ImageGateError where error.code == .trustedRootExpired {
+            verdict = Verdict(subjects: images.map {
+                SubjectVerdict(reference: $0, decision: .indeterminate, reasons: [.trustedRootExpired], messages: [error.message])
+            })
+        }
         switch output {
         case .json: print(try ContractJSON.encode(verdict))
         default: print(verdict.renderText(), terminator: "")
