@@ -67,8 +67,8 @@ struct VerificationOptions: ParsableArguments {
 
     /// The verifier for these flags: the policy and the content source.
     func makeVerifier() async throws -> ImageVerifier {
+        let source = try makeSource()  // usage errors first, before any trusted-root notice
         let policy = try await makePolicy()
-        let source = try makeSource()
         return try usage { try ImageVerifier(source: source, policy: policy) }
     }
 
