@@ -36,7 +36,16 @@ if ! wait "$registries_pid"; then
 fi
 # shellcheck disable=SC1091
 source "$registries/env"
-swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+  swift test --skip-build "$@"
+else
+  # Two runs of the one build: the exhaustive, CPU-bound mutation suites (every byte / every bit of signed inputs)
+  # apart from the rest, so that on a 2-core machine they cannot starve the time-bounded registry, deadline and
+  # CLI tests of the cooperative thread pool. Suites of that kind are named …MutationTests or …BitFlipTests.
+  exhaustive='MutationTests|BitFlipTests'
+  swift test --skip-build --skip "$exhaustive"
+  swift test --skip-build --filter "$exhaustive"
+fi
 
 # 4. The TUF conformance suite (theupdateframework/tuf-conformance) against verify-image-tuf-client — only for a
 #    whole run (not when test.sh is given a --filter).
