@@ -7,7 +7,7 @@ let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "image-verifier",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "ImageGate", targets: ["ImageGate"]),
         .executable(name: "verify-image", targets: ["verify-image"]),
@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
+        // The admission server (issue 10). Hummingbird without its swift-configuration trait: one dependency less to build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // Layer 0: system libraries.
@@ -52,9 +58,23 @@ let package = Package(
                 dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict", "RegistryAccess", "SignatureVerification",
                                "ManifestScanner", "PolicyFiles", "TUF"],
                 swiftSettings: swiftSettings),
-        // Layer 4: executables.
+        // Layer 4: the admission server (Kubernetes webhooks, Gatekeeper external data) and the executables.
+        .target(name: "AdmissionServer",
+                dependencies: ["ImageGate",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdCore", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Metrics", package: "swift-metrics"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                swiftSettings: swiftSettings),
         .executableTarget(name: "verify-image",
-                          dependencies: ["ImageGate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["ImageGate", "AdmissionServer",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "verify-image-tuf-client", dependencies: ["TUF"], swiftSettings: swiftSettings),
         .executableTarget(name: "verify-image-bench", dependencies: ["ImageGate"], swiftSettings: swiftSettings),
@@ -70,6 +90,11 @@ let package = Package(
         .testTarget(name: "ManifestScannerTests", dependencies: ["ManifestScanner", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyFilesTests", dependencies: ["PolicyFiles", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AdmissionServerTests",
+                    dependencies: ["AdmissionServer", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                                   .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["verify-image", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

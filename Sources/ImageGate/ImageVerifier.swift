@@ -287,7 +287,8 @@ public struct ImageVerifier: Sendable {
         return "\(count); \(which) failed the \(failure?.name ?? "") check [\(failure?.reason?.rawValue ?? "")]: \(fix)"
     }
 
-    static func reason(for error: RegistryError) -> ReasonCode {
+    /// The reason code of a registry error (the one mapping, shared with the admission server).
+    public static func reason(for error: RegistryError) -> ReasonCode {
         switch error.code {
         case .manifestUnknown, .blobUnknown, .nameUnknown: return .imageNotFound
         case .digestMismatch: return .digestMismatch

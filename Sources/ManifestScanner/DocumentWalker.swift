@@ -2,13 +2,13 @@ import Foundation
 import Yams
 
 /// One step of a YAML path.
-enum PathComponent {
+public enum PathComponent: Hashable, Sendable {
     case key(String)
     case index(Int)
 }
 
 /// Formats a YAML path: `a.b[0].c`, keys with `.`, `/`, spaces or brackets quoted as `["artifacthub.io/images"]`.
-func formatPath(_ components: [PathComponent]) -> String {
+public func formatPath(_ components: [PathComponent]) -> String {
     var out = ""
     for component in components {
         switch component {
@@ -185,9 +185,7 @@ final class DocumentWalker {
     }
 
     /// `image`, `initImage`, `thanosImage`, `configReloaderImage`, `base_image`, … (not `imagePullPolicy`).
-    private func isImageKey(_ key: String) -> Bool {
-        key == "image" || (key.count > 5 && key.hasSuffix("Image")) || key.hasSuffix("_image")
-    }
+    private func isImageKey(_ key: String) -> Bool { ManifestScanner.isImageKey(key) }
 
     /// `images`, `extraImages`, … holding a list.
     private func isImageListKey(_ key: String) -> Bool {

@@ -10,7 +10,7 @@ struct VerifyImage: AsyncParsableCommand {
         abstract: "Decide whether container images may pass a deployment gate.",
         version: "verify-image \(ImageGateVersion.current)",
         subcommands: [VerifyCommand.self, VerifyBundleCommand.self, ScanCommand.self, ReferenceCommand.self,
-                      DigestCommand.self, GateCommand.self, TrustCommand.self],
+                      DigestCommand.self, GateCommand.self, TrustCommand.self, ServeCommand.self],
         defaultSubcommand: VerifyCommand.self
     )
 }

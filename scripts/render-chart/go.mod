@@ -1,0 +1,3 @@
+module imageverifier/render-chart
+
+go 1.19
