@@ -43,7 +43,7 @@ enum Fixtures {
     /// offline key-based signatures).
     static func verifierDecider(mode: Enforcement = .enforce, timeout: Double = 5) throws -> VerifierDecider {
         let key = try PublicKey(pem: String(contentsOfFile: path("testdata/images/keys/signer.pub"), encoding: .utf8))
-        let policy = ImagePolicy(cosign: .init(signer: .keys([key]), requireTransparencyLog: false))
+        let policy = try VerificationPolicy(trust: .init(), signers: .keys([key]), insecureIgnoreTransparencyLog: true)
         var options = RemoteRegistry.Options()
         options.allowHTTP = true
         options.timeout = timeout
