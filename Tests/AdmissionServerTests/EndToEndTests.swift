@@ -9,9 +9,16 @@ import Testing
 struct EndToEndTests {
     static func image(_ layout: String) throws -> String { "\(Fixtures.registry)/demo/\(layout)@\(try Fixtures.digest(layout))" }
 
-    func withServer(mode: Enforcement = .enforce, settings: AdmissionSettings = AdmissionSettings(),
+    /// Generous deadlines: the tests share a 2-core machine with builds; the deadline logic has tests of its own.
+    static var settings: AdmissionSettings {
+        var settings = AdmissionSettings()
+        settings.deadline = .seconds(45)
+        return settings
+    }
+
+    func withServer(mode: Enforcement = .enforce, settings: AdmissionSettings = EndToEndTests.settings,
                     _ body: (RunningServer, TestClient) async throws -> Void) async throws {
-        let server = try await RunningServer.start(decider: try Fixtures.verifierDecider(mode: mode), settings: settings)
+        let server = try await RunningServer.start(decider: try Fixtures.verifierDecider(mode: mode, timeout: 40), settings: settings)
         let client = try TestClient()
         do {
             try await body(server, client)
@@ -26,7 +33,7 @@ struct EndToEndTests {
 
     func review(_ client: TestClient, _ server: RunningServer, _ fixture: String, _ substitutions: [String: String],
                 path: String = "/validate") async throws -> ReviewAnswer {
-        let answer = try await client.send(port: server.port, path: path + "?timeout=10s", body: try Fixtures.body(fixture, substitutions))
+        let answer = try await client.send(port: server.port, path: path + "?timeout=60s", body: try Fixtures.body(fixture, substitutions))
         #expect(answer.status == 200, "\(answer.body)")
         return try ReviewAnswer(answer.body)
     }
@@ -156,7 +163,7 @@ struct EndToEndTests {
     }
 
     @Test func malformedBodiesGetA400AndTheServerKeepsServing() async throws {
-        var settings = AdmissionSettings()
+        var settings = Self.settings
         settings.maxBodyBytes = 64 << 10
         try await withServer(settings: settings) { server, client in
             for (body, code) in [("not json", "malformed_body"), (#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"x"}}"#, "unsupported_api_version"),

@@ -32,14 +32,14 @@ struct VerdictCacheTests {
         let controller = AdmissionController(decider: decider)
         let decisions = await withTaskGroup(of: Decision.self) { group in
             for _ in 0..<100 {
-                group.addTask { await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(5)).decision }
+                group.addTask { await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(60)).decision }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(decisions.count == 100 && decisions.allSatisfy { $0 == .pass })
         #expect(decider.calls.load(ordering: .relaxed) == 1)
         // And the next one is a hit.
-        _ = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(5))
+        _ = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(60))
         #expect(decider.calls.load(ordering: .relaxed) == 1)
     }
 
@@ -49,8 +49,8 @@ struct VerdictCacheTests {
         let early = await controller.decideCached(Self.reference, decider: decider, deadline: .milliseconds(20))
         #expect(early.decision == .indeterminate)
         #expect(early.reasons == [.deadlineExceeded])
-        try await Task.sleep(for: .milliseconds(500))
-        let later = await controller.decideCached(Self.reference, decider: decider, deadline: .milliseconds(20))
+        // The verification went on: the next request joins it (or finds its verdict) instead of starting another.
+        let later = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(60))
         #expect(later.decision == .pass)
         #expect(decider.calls.load(ordering: .relaxed) == 1)
     }
@@ -62,22 +62,45 @@ struct VerdictCacheTests {
         #expect(decider.calls.load(ordering: .relaxed) == 3)
     }
 
-    @Test func verdictsExpireAndTheSizeIsBounded() async throws {
+    @Test func verdictsLiveTheirTimeToLive() async {
         var settings = AdmissionSettings()
-        settings.cacheTimeToLive = .milliseconds(100)
+        settings.cacheTimeToLive = .seconds(3600)
+        let decider = CountingDecider(delay: .zero)
+        let controller = AdmissionController(decider: decider, settings: settings)
+        for _ in 0..<3 { _ = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(30)) }
+        #expect(decider.calls.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func expiredVerdictsAreVerifiedAgain() async {
+        var settings = AdmissionSettings()
+        settings.cacheTimeToLive = .zero
+        let decider = CountingDecider(delay: .zero)
+        let controller = AdmissionController(decider: decider, settings: settings)
+        for _ in 0..<3 { _ = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(30)) }
+        #expect(decider.calls.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func theCacheHoldsAtMostItsCapacity() async {
+        var settings = AdmissionSettings()
         settings.cacheCapacity = 2
         let decider = CountingDecider(delay: .zero)
         let controller = AdmissionController(decider: decider, settings: settings)
-        _ = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(1))
-        _ = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(1))
-        #expect(decider.calls.load(ordering: .relaxed) == 1)
-        try await Task.sleep(for: .milliseconds(150))
-        _ = await controller.decideCached(Self.reference, decider: decider, deadline: .seconds(1))
-        #expect(decider.calls.load(ordering: .relaxed) == 2)
         for index in 0..<5 {
-            _ = await controller.decideCached(Self.reference + "\(index)", decider: decider, deadline: .seconds(1))
+            _ = await controller.decideCached(Self.reference + "\(index)", decider: decider, deadline: .seconds(30))
         }
         #expect(controller.cache.count <= 2)
+        // The newest stays.
+        _ = await controller.decideCached(Self.reference + "4", decider: decider, deadline: .seconds(30))
+        #expect(decider.calls.load(ordering: .relaxed) == 5)
+    }
+
+    @Test func theAPIServerTimeoutShortensTheDeadline() {
+        let controller = AdmissionController(decider: CountingDecider())
+        #expect(controller.deadline(timeoutParameter: "10s") == .seconds(8))
+        #expect(controller.deadline(timeoutParameter: "5s") == .seconds(4))
+        #expect(controller.deadline(timeoutParameter: "30s") == .seconds(8))
+        #expect(controller.deadline(timeoutParameter: nil) == .seconds(8))
+        #expect(controller.deadline(timeoutParameter: "soon") == .seconds(8))
     }
 
     @Test func aPolicyChangeNeverReusesAVerdict() async {
