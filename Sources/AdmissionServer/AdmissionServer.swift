@@ -15,10 +15,10 @@ public struct PolicyLoader: Sendable {
     /// The files whose content decides (policy files, keys, trusted roots).
     public var files: [String]
     /// Builds the decider from the files as they are now.
-    public var load: @Sendable () throws -> any ImageDecider
+    public var load: @Sendable () async throws -> any ImageDecider
 
     /// Creates a loader.
-    public init(files: [String], load: @escaping @Sendable () throws -> any ImageDecider) {
+    public init(files: [String], load: @escaping @Sendable () async throws -> any ImageDecider) {
         self.files = files
         self.load = load
     }
@@ -149,7 +149,7 @@ public final class AdmissionServer: Sendable {
 
     /// Re-reads TLS material and policies when their files changed; failures keep what is in use and are logged and
     /// counted.
-    public func reloadIfChanged() {
+    public func reloadIfChanged() async {
         do {
             if try tls.reloadIfChanged() {
                 controller.metrics.reload(what: "tls", succeeded: true)
@@ -163,7 +163,7 @@ public final class AdmissionServer: Sendable {
         let fingerprint = policies.contentDigest
         guard fingerprint != policyFingerprint.withLock({ $0 }) else { return }
         do {
-            let decider = try policies.load()
+            let decider = try await policies.load()
             controller.replaceDecider(decider)
             policyFingerprint.withLock { $0 = fingerprint }
             controller.metrics.reload(what: "policies", succeeded: true)
@@ -192,7 +192,7 @@ struct ReloadService: Service {
                 } catch {
                     break
                 }
-                server.reloadIfChanged()
+                await server.reloadIfChanged()
             }
         } onGracefulShutdown: {
             server.stopBeingReady()

@@ -82,7 +82,14 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "verify-image.serve")
         let (host, port) = try listenAddress()
         let loader = policyLoader()
-        let decider = try usage { try loader.load() }
+        let decider: any ImageDecider
+        do {
+            decider = try await loader.load()
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let tls = try usage { try ReloadableTLS(certificatePath: tlsCertificate, keyPath: tlsKey, clientCAPath: tlsClientCA) }
         var settings = AdmissionSettings()
         settings.deadline = .milliseconds(Int(deadline * 1000))
@@ -104,7 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         let enforcement: Enforcement = mode == .warn ? .warn : .enforce
         let description = CommandLine.arguments.dropFirst().joined(separator: "\u{0}")
         let loader = PolicyLoader(files: files) { [files] in
-            let verifier = try options.makeVerifier()
+            let verifier = try await options.makeVerifier()
             let digest = HashAlgorithm.sha256.hash(Array((description + "\u{0}" + PolicyLoader.contentDigest(of: files)).utf8)).hexString
             return VerifierDecider(verifier: verifier, policyDigest: digest, mode: enforcement, name: "flags")
         }
