@@ -96,3 +96,42 @@ public struct VerifierDecider: ImageDecider {
         return try await verifier.source.resolve(parsed).digest.string
     }
 }
+
+/// Decides every image against policy-controller `ClusterImagePolicy` files through `Gate` (ImageGate): every
+/// policy whose glob matches must pass (at least one authority each); policies in `mode: warn` only warn.
+public struct GateDecider: ImageDecider {
+    /// The gate over the loaded policies.
+    public let gate: Gate
+    public let policyDigest: String
+
+    /// Creates a decider; `policyDigest` must change whenever a policy file changes.
+    public init(gate: Gate, policyDigest: String) {
+        self.gate = gate
+        self.policyDigest = policyDigest
+    }
+
+    /// Warn only when every policy matching the image is in `mode: warn`.
+    public func enforcement(for reference: String) -> Enforcement {
+        let matching = gate.policies.policies(for: reference)
+        return !matching.isEmpty && matching.allSatisfy { $0.mode == .warn } ? .warn : .enforce
+    }
+
+    public func decide(_ reference: String, kind: String?, at time: Date) async -> ImageDecision {
+        let image = await gate.evaluate(image: reference, kind: kind, at: time)
+        let names = image.policies.map(\.policy)
+        let message: String
+        if image.decision == .pass {
+            let passed = image.policies.compactMap { outcome in outcome.passedBy.map { "\(outcome.policy) by \($0)" } }
+            message = "verified: " + (passed.isEmpty ? "no policy failed" : passed.joined(separator: ", "))
+        } else {
+            message = [image.message, image.fix.map { "fix: \($0)" }].compactMap { $0 }.joined(separator: "; ")
+        }
+        return ImageDecision(decision: image.decision, reasons: image.reasons.map { ReasonCode(rawValue: $0) },
+                             message: message.isEmpty ? "not verified" : message, digest: image.digest,
+                             enforcement: .enforce, policies: names, warnings: image.warnings)
+    }
+
+    public func resolveDigest(_ reference: String) async throws -> String {
+        try await gate.source.resolve(try ImageReference(normalizing: reference)).digest.string
+    }
+}

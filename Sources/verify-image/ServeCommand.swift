@@ -18,6 +18,12 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
+    @Option(name: .customLong("policy"), help: "ClusterImagePolicy file or folder (policy-controller v1beta1/v1alpha1); repeatable. Without it, the verification flags are the policy.")
+    var policies: [String] = []
+
+    @Option(name: .customLong("no-match"), help: "With --policy: an image no policy matches is denied (deny), warned about (warn) or allowed (allow).")
+    var noMatch = "deny"
+
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the server (leaf first); re-read when it changes.")
     var tlsCertificate: String
 
@@ -58,7 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard cacheSize > 0 else { throw ValidationError("--cache-size \(cacheSize): give a positive count") }
         guard reloadInterval > 0 else { throw ValidationError("--reload-interval \(reloadInterval): give positive seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel): give trace, debug, info, notice, warning, error or critical") }
-        try verification.validateForVerification()
+        if policies.isEmpty {
+            try verification.validateForVerification()
+        } else {
+            guard GateOptions.NoMatch(rawValue: noMatch) != nil else { throw ValidationError("--no-match must be deny, warn or allow, not \(noMatch)") }
+            try verification.source.validateSource()
+        }
     }
 
     /// `--listen` split into host and port.
@@ -104,8 +115,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The policy from the verification flags, re-made when a key, trusted root or certificate chain file changes.
+    /// The policies: the ClusterImagePolicy files given with --policy (through `Gate`), else the verification flags;
+    /// re-made when one of their files changes.
     func policyLoader() -> PolicyLoader {
+        if !policies.isEmpty { return policyFileLoader() }
         let options = verification
         let files = options.keys + [options.trustedRoot, options.certificateChain].compactMap { $0 }
         let enforcement: Enforcement = mode == .warn ? .warn : .enforce
@@ -116,6 +129,29 @@ struct ServeCommand: AsyncParsableCommand {
             return VerifierDecider(verifier: verifier, policyDigest: digest, mode: enforcement, name: "flags")
         }
         return loader
+    }
+}
+
+extension ServeCommand {
+    /// ClusterImagePolicy files through `Gate`: the files (every YAML file of a folder) are watched.
+    func policyFileLoader() -> PolicyLoader {
+        let paths = policies
+        let source = verification.source
+        var options = GateOptions()
+        options.noMatch = GateOptions.NoMatch(rawValue: noMatch) ?? .deny
+        let files = paths.flatMap { path -> [String] in
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else { return [path] }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(path)/\($0)" }
+        }
+        let gateOptions = options
+        return PolicyLoader(files: files) {
+            let set = try PolicySet.load(paths: paths)
+            let gate = try Gate(policies: set, source: try source.makeSource(), options: gateOptions)
+            let digest = HashAlgorithm.sha256.hash(Array((PolicyLoader.contentDigest(of: files) + "\u{0}no-match=\(gateOptions.noMatch.rawValue)").utf8)).hexString
+            return GateDecider(gate: gate, policyDigest: digest)
+        }
     }
 }
 
