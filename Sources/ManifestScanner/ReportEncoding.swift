@@ -296,8 +296,9 @@ extension ScanReport {
     public func sarif(failOn: Set<PinStatus> = PinStatus.defaultFailing) -> String { encoded(.sarif, failOn: failOn) }
 }
 
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
+/// A JSON string literal (quotes, backslashes and control characters escaped); shared with the admission server's
+/// JSON log lines.
+public func jsonString(_ s: String) -> String {
     var out = "\""
     out.reserveCapacity(s.utf8.count + 2)
     for scalar in s.unicodeScalars {

@@ -91,7 +91,8 @@ final class RunningServer: Sendable {
 struct TestClient {
     let client: HTTPClient
 
-    init(trusting ca: String = "ca-a", certificate: String? = nil) throws {
+    /// `connectTimeout` also bounds the wait for a pooled connection: short only where a handshake is meant to fail.
+    init(trusting ca: String = "ca-a", certificate: String? = nil, connectTimeout: Int64 = 120) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(Fixtures.path("\(Fixtures.tls)/\(ca).crt")))
         if let certificate {
@@ -100,7 +101,7 @@ struct TestClient {
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.connectionPool.idleTimeout = .seconds(1)
-        configuration.timeout.connect = .seconds(2)
+        configuration.timeout.connect = .seconds(connectTimeout)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

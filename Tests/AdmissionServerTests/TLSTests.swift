@@ -19,7 +19,7 @@ struct TLSTests {
     }
 
     func healthz(_ port: Int, trusting ca: String, certificate: String? = nil) async -> Int? {
-        guard let client = try? TestClient(trusting: ca, certificate: certificate) else { return nil }
+        guard let client = try? TestClient(trusting: ca, certificate: certificate, connectTimeout: 5) else { return nil }
         defer { Task { await client.shutdown() } }
         return try? await client.send(.GET, port: port, path: "/healthz").status
     }
