@@ -13,7 +13,7 @@ func benchGate(_ arguments: [String]) async throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let binary = try registryBenchVerifyImage()
     guard let cosign = options.cosign else {
-        throw RegistryBenchError("cosign not found on PATH (give --cosign PATH; ../shared/tools/peer-tools.sh installs it)")
+        throw RegistryBenchError("cosign not found on PATH (install cosign 2.5 and put it on PATH, or give --cosign PATH)")
     }
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("iv-gate-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: work) }

@@ -41,6 +41,8 @@ struct ClassifierCase: CustomTestStringConvertible, Sendable {
     ClassifierCase(input: "nginx@sha256:" + String(repeating: "0123456789abcdef", count: 4), status: .placeholderDigest, reference: "docker.io/library/nginx@sha256:" + String(repeating: "0123456789abcdef", count: 4)),
     ClassifierCase(input: "nginx@sha256:" + String(repeating: "deadbeef", count: 8), status: .placeholderDigest, reference: "docker.io/library/nginx@sha256:" + String(repeating: "deadbeef", count: 8)),
     ClassifierCase(input: "nginx@sha256:" + String(repeating: "1234567890", count: 6) + "1234", status: .placeholderDigest, reference: "docker.io/library/nginx@sha256:" + String(repeating: "1234567890", count: 6) + "1234"),
+    // The reference case's fake pin: a short prefix in front of a counting pattern.
+    ClassifierCase(input: "nginx@sha256:a1b2c3d4e5f67890123456789012345678901234567890123456789012345678", status: .placeholderDigest, reference: "docker.io/library/nginx@sha256:a1b2c3d4e5f67890123456789012345678901234567890123456789012345678"),
     ClassifierCase(input: "nginx@sha256:ab" + String(repeating: "0", count: 62), status: .placeholderDigest, reference: "docker.io/library/nginx@sha256:ab" + String(repeating: "0", count: 62)),
     // templated, inherited, not references
     ClassifierCase(input: "{{ .Values.image }}", status: .templated, reference: nil),

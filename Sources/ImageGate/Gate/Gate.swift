@@ -87,19 +87,21 @@ public struct Gate: Sendable {
 
     /// Decides on findings already scanned (an evidence package re-decides its recorded scan this way).
     public func decide(findings: [Finding], filesScanned: Int, at time: Date) async -> GateReport {
-        // Group findings by image as written; the first use fixes the order.
+        // Group findings by image: the normalized reference when it parses (so `app:v1@sha256:…` and
+        // `docker.io/org/app@sha256:…` are one image), else as written; the first use fixes the order and the name.
         var order: [String] = []
         var uses: [String: [Finding]] = [:]
         for finding in findings {
-            if uses[finding.image] == nil { order.append(finding.image) }
-            uses[finding.image, default: []].append(finding)
+            let key = finding.reference ?? finding.image
+            if uses[key] == nil { order.append(key) }
+            uses[key, default: []].append(finding)
         }
         // The verifications every image needs, each (verifier, reference) once.
         var jobs: [Job] = []
         var seen = Set<Job>()
         var plans: [String: ImagePlan] = [:]
         for image in order {
-            let plan = self.plan(image: image, findings: uses[image] ?? [])
+            let plan = self.plan(image: uses[image]?.first?.image ?? image, findings: uses[image] ?? [])
             plans[image] = plan
             if let reference = plan.reference {
                 for index in plan.verifierIndexes {

@@ -16,7 +16,8 @@ extension GateReport {
                 out += "    policy \(policy.policy) (\(policy.location), \(policy.mode)) matched by \(policy.glob): "
                 out += policy.note ?? (policy.decision.rawValue + (policy.passedBy.map { " by authority \($0)" } ?? ""))
                 out += "\n"
-                for authority in policy.authorities {
+                // A passing policy needs one authority: show that one; a failing one shows why each failed.
+                for authority in policy.authorities where policy.decision != .pass || authority.decision == .pass {
                     let a = authority.decision == .pass ? "✓" : authority.decision == .fail ? "✗" : "?"
                     out += "      \(a) authority \(authority.name) (\(authority.requirement)): \(authority.message)"
                     out += authority.reasons.isEmpty ? "\n" : " [\(authority.reasons.joined(separator: ", "))]\n"
