@@ -9,17 +9,34 @@ public struct ImageGateError: Error, CustomStringConvertible, Sendable, Hashable
         case trustUpdateFailed = "trust_update_failed"
         /// The trust cache could not be read or written, or the arguments cannot work (e.g. no initial root).
         case trustStoreInvalid = "trust_store_invalid"
+        /// A loaded policy cannot be enforced by this version (named with its location).
+        case policyUnusable = "policy_unusable"
+        /// The gate's inputs could not be scanned.
+        case scanFailed = "scan_failed"
+        /// An evidence package could not be written.
+        case evidenceWriteFailed = "evidence_write_failed"
+        /// An evidence package is not intact: a file changed, missing or added (named).
+        case evidenceTampered = "evidence_tampered"
+        /// An evidence package is malformed (unreadable decision, layout, policies).
+        case evidenceInvalid = "evidence_invalid"
+        /// Re-verifying an evidence package gave another decision than the recorded one.
+        case evidenceNotReproduced = "evidence_not_reproduced"
+        /// The evidence signature does not verify.
+        case evidenceSignatureInvalid = "evidence_signature_invalid"
     }
 
     /// The stable code.
     public let code: Code
     /// A human-readable message.
     public let message: String
+    /// The file concerned, when there is one (e.g. the tampered file of an evidence package).
+    public let file: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, file: String? = nil) {
         self.code = code
         self.message = message
+        self.file = file
     }
 
     /// `code: message`.

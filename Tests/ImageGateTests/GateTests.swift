@@ -137,7 +137,7 @@ struct GateTests {
                 certificateAuthorities: []
             ---
             """ + "\n" + Self.policy(authorities: Self.keyAuthority + "\n    rfc3161timestamp: {trustRootRef: tsa}")
-        #expect(throws: GateError.self) { _ = try Self.gate(yaml) }
+        #expect(throws: ImageGateError.self) { _ = try Self.gate(yaml) }
     }
 }
 

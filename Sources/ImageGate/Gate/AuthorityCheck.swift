@@ -23,22 +23,22 @@ struct AuthorityCheck: Sendable {
 
     /// Builds the checks of one authority, appending the verifiers it needs to `verifiers`.
     static func make(_ authority: PolicyAuthority, policies: PolicySet, defaultRoot: () throws -> TrustedRoot,
-                     source: any ContentSource, verifiers: inout [ImageVerifier]) throws(GateError) -> AuthorityCheck {
+                     source: any ContentSource, verifiers: inout [ImageVerifier]) throws(ImageGateError) -> AuthorityCheck {
         let place = "\(authority.location) (authority \(authority.name))"
-        func root(_ name: String?) throws(GateError) -> TrustedRoot {
+        func root(_ name: String?) throws(ImageGateError) -> TrustedRoot {
             if let name {
                 guard let root = policies.trustRoots[name] else {
-                    throw GateError(.policyUnusable, "\(place): no TrustRoot named \(name)")
+                    throw ImageGateError(.policyUnusable, "\(place): no TrustRoot named \(name)")
                 }
                 return root.trustedRoot
             }
             do { return try defaultRoot() } catch {
-                throw GateError(.policyUnusable, "\(place): the trusted root cannot be read: \(error)")
+                throw ImageGateError(.policyUnusable, "\(place): the trusted root cannot be read: \(error)")
             }
         }
         if authority.timestampTrustRoot != nil {
             // Refused rather than weakened: the verifiers behind the policy do not yet enforce a timestamp threshold.
-            throw GateError(.policyUnusable, "\(place): rfc3161timestamp cannot be enforced by this version; remove it or keep this policy for the cluster only")
+            throw ImageGateError(.policyUnusable, "\(place): rfc3161timestamp cannot be enforced by this version; remove it or keep this policy for the cluster only")
         }
         let tlog = authority.requiresTransparencyLog
         let signers: VerificationPolicy.Signers
@@ -74,7 +74,7 @@ struct AuthorityCheck: Sendable {
                                                     insecureIgnoreTransparencyLog: !tlog, insecureIgnoreSCT: ignoreSCT)
                 verifiers.append(try ImageVerifier(source: source, policy: policy))
             } catch {
-                throw GateError(.policyUnusable, "\(place): \(error)")
+                throw ImageGateError(.policyUnusable, "\(place): \(error)")
             }
             requirements.append(Requirement(label: label, verifier: verifiers.count - 1))
         }

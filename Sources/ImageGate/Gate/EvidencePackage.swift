@@ -64,7 +64,7 @@ public enum EvidencePackage {
     /// into the archive `destination` when it ends in `.tar.gz` / `.tgz`. `recording` is the source the gate read
     /// through.
     public static func write(run: GateRun, gate: Gate, recording: RecordingSource, commandLine: [String],
-                             to destination: String, signingKey: SigningKey? = nil) throws(GateError) {
+                             to destination: String, signingKey: SigningKey? = nil) throws(ImageGateError) {
         do {
             guard isArchive(destination) else {
                 try writeUnchecked(run: run, gate: gate, recording: recording, commandLine: commandLine, to: destination,
@@ -72,7 +72,7 @@ public enum EvidencePackage {
                 return
             }
             guard !FileManager.default.fileExists(atPath: destination) else {
-                throw GateError(.evidenceWriteFailed, "\(destination) exists; give a new file for the evidence", file: destination)
+                throw ImageGateError(.evidenceWriteFailed, "\(destination) exists; give a new file for the evidence", file: destination)
             }
             let folder = NSTemporaryDirectory() + "/verify-image-evidence-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -80,10 +80,10 @@ public enum EvidencePackage {
                                signingKey: signingKey)
             let files = try self.files(under: folder).map { ($0, try Data(contentsOf: URL(fileURLWithPath: folder + "/" + $0))) }
             try TarGzip.archive(files).write(to: URL(fileURLWithPath: destination))
-        } catch let error as GateError {
+        } catch let error as ImageGateError {
             throw error
         } catch {
-            throw GateError(.evidenceWriteFailed, "cannot write the evidence package \(destination): \(error)", file: destination)
+            throw ImageGateError(.evidenceWriteFailed, "cannot write the evidence package \(destination): \(error)", file: destination)
         }
     }
 
@@ -91,7 +91,7 @@ public enum EvidencePackage {
                                        to destination: String, signingKey: SigningKey?) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: destination), !((try? fm.contentsOfDirectory(atPath: destination))?.isEmpty ?? false) {
-            throw GateError(.evidenceWriteFailed, "\(destination) exists and is not empty; give a new folder for the evidence", file: destination)
+            throw ImageGateError(.evidenceWriteFailed, "\(destination) exists and is not empty; give a new folder for the evidence", file: destination)
         }
         try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
         func put(_ relative: String, _ data: Data) throws {
@@ -155,7 +155,7 @@ public enum EvidencePackage {
     static func files(under root: String) throws -> [String] {
         let fm = FileManager.default
         guard let enumerator = fm.enumerator(atPath: root) else {
-            throw GateError(.evidenceInvalid, "\(root) cannot be read as a folder", file: root)
+            throw ImageGateError(.evidenceInvalid, "\(root) cannot be read as a folder", file: root)
         }
         var out: [String] = []
         while let relative = enumerator.nextObject() as? String {
@@ -163,7 +163,7 @@ public enum EvidencePackage {
             let type = attributes[.type] as? FileAttributeType
             if type == .typeDirectory { continue }
             guard type == .typeRegular else {
-                throw GateError(.evidenceTampered, "\(relative) is not a regular file (\(type?.rawValue ?? "?")); an evidence package holds only files", file: relative)
+                throw ImageGateError(.evidenceTampered, "\(relative) is not a regular file (\(type?.rawValue ?? "?")); an evidence package holds only files", file: relative)
             }
             out.append(relative)
         }
@@ -205,17 +205,17 @@ public enum EvidencePackage {
 
     /// Re-verifies the package at `path` — a folder, or a `.tar.gz` / `.tgz` archive of one — offline (see
     /// ``verify(folder:key:)``).
-    public static func verify(path: String, key: PublicKey?) async throws(GateError) -> Verification {
+    public static func verify(path: String, key: PublicKey?) async throws(ImageGateError) -> Verification {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw GateError(.evidenceInvalid, "\(path): no such evidence folder or archive", file: path)
+            throw ImageGateError(.evidenceInvalid, "\(path): no such evidence folder or archive", file: path)
         }
         if isDirectory.boolValue { return try await verify(folder: path, key: key) }
         let folder = NSTemporaryDirectory() + "/verify-image-evidence-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw GateError(.evidenceInvalid, "\(path) cannot be read", file: path)
+                throw ImageGateError(.evidenceInvalid, "\(path) cannot be read", file: path)
             }
             for (relative, bytes) in try TarGzip.extract(data) {
                 let target = folder + "/" + relative
@@ -223,10 +223,10 @@ public enum EvidencePackage {
                                                         withIntermediateDirectories: true)
                 try bytes.write(to: URL(fileURLWithPath: target))
             }
-        } catch let error as GateError {
+        } catch let error as ImageGateError {
             throw error
         } catch {
-            throw GateError(.evidenceTampered, "\(path) is not an intact evidence archive: \(error)", file: path)
+            throw ImageGateError(.evidenceTampered, "\(path) is not an intact evidence archive: \(error)", file: path)
         }
         return try await verify(folder: folder, key: key)
     }
@@ -234,11 +234,11 @@ public enum EvidencePackage {
     /// Re-verifies the package in folder `path` offline: every checksum (a changed, missing or added file fails,
     /// named), the signature when a key is given, then the decision again from the package's own layout, policies
     /// and trusted root at the recorded time; it must equal the recorded one image by image, policy by policy.
-    public static func verify(folder path: String, key: PublicKey?) async throws(GateError) -> Verification {
+    public static func verify(folder path: String, key: PublicKey?) async throws(ImageGateError) -> Verification {
         let fm = FileManager.default
-        func read(_ relative: String) throws(GateError) -> Data {
+        func read(_ relative: String) throws(ImageGateError) -> Data {
             guard let data = fm.contents(atPath: path + "/" + relative) else {
-                throw GateError(.evidenceTampered, "\(relative) is missing from the evidence package", file: relative)
+                throw ImageGateError(.evidenceTampered, "\(relative) is missing from the evidence package", file: relative)
             }
             return data
         }
@@ -248,13 +248,13 @@ public enum EvidencePackage {
         for line in listText.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].count == 64 else {
-                throw GateError(.evidenceTampered, "\(checksumFile) has a malformed line: \(line.prefix(80))", file: checksumFile)
+                throw ImageGateError(.evidenceTampered, "\(checksumFile) has a malformed line: \(line.prefix(80))", file: checksumFile)
             }
             listed[String(parts[1].drop { $0 == " " || $0 == "*" })] = String(parts[0])
         }
         let present: [(key: String, value: String)]
-        do { present = try checksums(of: path) } catch let error as GateError { throw error } catch {
-            throw GateError(.evidenceInvalid, "cannot read \(path): \(error)", file: path)
+        do { present = try checksums(of: path) } catch let error as ImageGateError { throw error } catch {
+            throw ImageGateError(.evidenceInvalid, "cannot read \(path): \(error)", file: path)
         }
         var problems: [String] = []
         var firstFile: String?
@@ -273,14 +273,14 @@ public enum EvidencePackage {
             problems.append("\(relative) is missing"); firstFile = firstFile ?? relative
         }
         if !problems.isEmpty {
-            throw GateError(.evidenceTampered, "the evidence package is not intact: " + problems.joined(separator: "; "), file: firstFile)
+            throw ImageGateError(.evidenceTampered, "the evidence package is not intact: " + problems.joined(separator: "; "), file: firstFile)
         }
         // 2. The signature over the checksum list.
         var signature = "unsigned"
         let signed = fm.fileExists(atPath: path + "/" + signatureFile)
         if let key {
             guard signed else {
-                throw GateError(.evidenceSignatureInvalid, "a key was given but the package has no \(signatureFile)", file: signatureFile)
+                throw ImageGateError(.evidenceSignatureInvalid, "a key was given but the package has no \(signatureFile)", file: signatureFile)
             }
             try EvidenceSignature.verify(bundle: try read(signatureFile), message: Data(listText.utf8), key: key)
             signature = "signature verified with key \(CosignVerifier.keyID(key).prefix(16))…"
@@ -291,14 +291,14 @@ public enum EvidencePackage {
         let record: EvidenceRecord
         do {
             record = try JSONDecoder().decode(EvidenceRecord.self, from: try read(decisionFile))
-        } catch let error as GateError { throw error } catch {
-            throw GateError(.evidenceInvalid, "\(decisionFile) is not a decision record: \(error)", file: decisionFile)
+        } catch let error as ImageGateError { throw error } catch {
+            throw ImageGateError(.evidenceInvalid, "\(decisionFile) is not a decision record: \(error)", file: decisionFile)
         }
         var files: [PolicySet.SourceFile] = []
         for file in record.policyFiles { files.append(.init(path: file.path, bytes: try read(file.stored))) }
         let policies: PolicySet
         do { policies = try PolicySet.load(files: files) } catch {
-            throw GateError(.evidenceInvalid, "the recorded policies do not load: \(error)", file: record.policyFiles.first?.stored)
+            throw ImageGateError(.evidenceInvalid, "the recorded policies do not load: \(error)", file: record.policyFiles.first?.stored)
         }
         var options = GateOptions()
         options.trustedRootJSON = try read(trustedRootFile)
@@ -306,31 +306,31 @@ public enum EvidencePackage {
         options.noMatch = GateOptions.NoMatch(rawValue: record.noMatch) ?? .deny
         let source: OCILayoutSource
         do { source = try OCILayoutSource(path: path + "/" + layoutFolder) } catch {
-            throw GateError(.evidenceInvalid, "\(layoutFolder)/ is not an OCI layout: \(error)", file: layoutFolder)
+            throw ImageGateError(.evidenceInvalid, "\(layoutFolder)/ is not an OCI layout: \(error)", file: layoutFolder)
         }
         let gate = try Gate(policies: policies, source: source, options: options)
         let findings = try recordedFindings(try read(scanFile))
         guard let time = ISO8601DateFormatter().date(from: record.report.verifiedAt) else {
-            throw GateError(.evidenceInvalid, "\(decisionFile) has no valid verifiedAt", file: decisionFile)
+            throw ImageGateError(.evidenceInvalid, "\(decisionFile) has no valid verifiedAt", file: decisionFile)
         }
         let reproduced = await gate.decide(findings: findings, filesScanned: record.report.summary.files, at: time)
         if let difference = firstDifference(record.report, reproduced) {
-            throw GateError(.evidenceNotReproduced, "re-verifying the package does not reproduce the recorded decision: \(difference)", file: decisionFile)
+            throw ImageGateError(.evidenceNotReproduced, "re-verifying the package does not reproduce the recorded decision: \(difference)", file: decisionFile)
         }
         return Verification(record: record, reproduced: reproduced, signature: signature, files: present.count)
     }
 
     /// The findings of a scan report's JSON (`scan.json`).
-    static func recordedFindings(_ data: Data) throws(GateError) -> [Finding] {
+    static func recordedFindings(_ data: Data) throws(ImageGateError) -> [Finding] {
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let list = root["findings"] as? [[String: Any]] else {
-            throw GateError(.evidenceInvalid, "\(scanFile) is not a scan report", file: scanFile)
+            throw ImageGateError(.evidenceInvalid, "\(scanFile) is not a scan report", file: scanFile)
         }
         var findings: [Finding] = []
         for item in list {
             guard let file = item["file"] as? String, let line = item["line"] as? Int, let image = item["image"] as? String,
                   let statusText = item["status"] as? String, let status = PinStatus(rawValue: statusText) else {
-                throw GateError(.evidenceInvalid, "\(scanFile) has a finding without file, line, image or status", file: scanFile)
+                throw ImageGateError(.evidenceInvalid, "\(scanFile) has a finding without file, line, image or status", file: scanFile)
             }
             findings.append(Finding(file: file, line: line, column: item["column"] as? Int ?? 0,
                                     yamlPath: item["yamlPath"] as? String ?? "", image: image,

@@ -34,13 +34,13 @@ enum EvidenceSignature {
     }
 
     /// Verifies the bundle over `message` with `key`, through the one bundle verifier.
-    static func verify(bundle data: Data, message: Data, key: PublicKey) throws(GateError) {
+    static func verify(bundle data: Data, message: Data, key: PublicKey) throws(ImageGateError) {
         do {
             let bundle = try SigstoreBundle(json: data)
             let verifier = BundleVerifier(trustedRoot: try TrustedRoot(json: TrustedRoot.productionJSON))
             _ = try verifier.verify(bundle: bundle, artifact: .bytes(message), policy: .key(key), currentTime: Date())
         } catch {
-            throw GateError(.evidenceSignatureInvalid, "\(EvidencePackage.signatureFile) does not verify with the key given: \(error)",
+            throw ImageGateError(.evidenceSignatureInvalid, "\(EvidencePackage.signatureFile) does not verify with the key given: \(error)",
                             file: EvidencePackage.signatureFile)
         }
     }

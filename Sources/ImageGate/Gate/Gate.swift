@@ -55,7 +55,7 @@ public struct Gate: Sendable {
 
     /// Prepares the gate: builds one verifier per authority requirement (trusted material parsed once).
     /// Throws `policy_unusable` naming the authority when a loaded policy cannot be enforced.
-    public init(policies: PolicySet, source: any ContentSource, options: GateOptions = GateOptions()) throws(GateError) {
+    public init(policies: PolicySet, source: any ContentSource, options: GateOptions = GateOptions()) throws(ImageGateError) {
         self.policies = policies
         self.source = source
         self.options = options
@@ -75,12 +75,12 @@ public struct Gate: Sendable {
     }
 
     /// Scans `paths` (files, folders, chart archives) and decides. Throws `scan_failed` when an input cannot be read.
-    public func decide(paths: [String], at time: Date) async throws(GateError) -> GateRun {
+    public func decide(paths: [String], at time: Date) async throws(ImageGateError) -> GateRun {
         let scan: ScanReport
         do {
             scan = try ManifestScanner().scan(paths: paths)
         } catch {
-            throw GateError(.scanFailed, "\(error)")
+            throw ImageGateError(.scanFailed, "\(error)")
         }
         return GateRun(scan: scan, report: await decide(findings: scan.findings, filesScanned: scan.filesScanned, at: time))
     }
