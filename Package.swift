@@ -10,6 +10,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "ImageGate", targets: ["ImageGate"]),
+        // The lower modules on their own, for the fuzz harnesses in Fuzzing/ (a separate package that builds only the
+        // parsers it exercises, without the registry client and CLI).
+        .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
+        .library(name: "OCIImage", targets: ["OCIImage"]),
+        .library(name: "SignatureVerification", targets: ["SignatureVerification"]),
+        .library(name: "ManifestScanner", targets: ["ManifestScanner"]),
         .executable(name: "verify-image", targets: ["verify-image"]),
         .executable(name: "verify-image-bench", targets: ["verify-image-bench"]),
         .executable(name: "verify-image-tuf-client", targets: ["verify-image-tuf-client"]),

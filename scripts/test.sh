@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: apt packages, build once, unit + end-to-end tests.
 # Usage: scripts/test.sh [extra `swift test` arguments, e.g. --filter OCIImageTests]
+# SANITIZE=address|thread builds and runs everything under that sanitizer in its own scratch folder
+# (.build-asan / .build-tsan); scripts/sanitize.sh uses it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+build_flags=()
+case "${SANITIZE:-}" in
+  "") ;;
+  address) build_flags=(--sanitize address --scratch-path .build-asan) ;;
+  thread) build_flags=(--sanitize thread --scratch-path .build-tsan) ;;
+  *) echo "test.sh: SANITIZE must be address or thread, not '$SANITIZE'" >&2; exit 2 ;;
+esac
 
 # 1. System packages: OpenSSL and zlib headers for the C modules; a real registry (CNCF distribution), htpasswd,
 #    openssl and curl for the registry integration tests; Python and faketime for the TUF conformance suite.
@@ -28,7 +38,7 @@ scripts/tuf-conformance.sh --setup-only > "$registries/tuf-setup.log" 2>&1 &
 tuf_setup_pid=$!
 
 # 3. One build of everything (library, CLI, benchmark, tests), then run the tests without rebuilding.
-swift build --build-tests
+swift build --build-tests ${build_flags[@]+"${build_flags[@]}"}
 if ! wait "$registries_pid"; then
   cat "$registries/start.log" >&2
   echo "test.sh: the test registries did not start" >&2
@@ -37,19 +47,19 @@ fi
 # shellcheck disable=SC1091
 source "$registries/env"
 if [ $# -gt 0 ]; then
-  swift test --skip-build "$@"
+  swift test --skip-build ${build_flags[@]+"${build_flags[@]}"} "$@"
 else
   # Two runs of the one build: the exhaustive, CPU-bound mutation suites (every byte / every bit of signed inputs)
   # apart from the rest, so that on a 2-core machine they cannot starve the time-bounded registry, deadline and
   # CLI tests of the cooperative thread pool. Suites of that kind are named …MutationTests or …BitFlipTests.
   exhaustive='MutationTests|BitFlipTests'
-  swift test --skip-build --skip "$exhaustive"
-  swift test --skip-build --filter "$exhaustive"
+  swift test --skip-build ${build_flags[@]+"${build_flags[@]}"} --skip "$exhaustive"
+  swift test --skip-build ${build_flags[@]+"${build_flags[@]}"} --filter "$exhaustive"
 fi
 
 # 4. The TUF conformance suite (theupdateframework/tuf-conformance) against verify-image-tuf-client — only for a
-#    whole run (not when test.sh is given a --filter).
-if [ $# -eq 0 ]; then
+#    whole run (not when test.sh is given a --filter), and not under a sanitizer (it drives the normal build's client).
+if [ $# -eq 0 ] && [ -z "${SANITIZE:-}" ]; then
   if ! wait "$tuf_setup_pid"; then
     cat "$registries/tuf-setup.log" >&2
     echo "test.sh: the TUF conformance suite's Python environment could not be set up" >&2

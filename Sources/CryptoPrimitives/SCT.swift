@@ -66,6 +66,10 @@ public struct SignedCertificateTimestamp: Sendable, Hashable {
         guard let list = reader.vector(lengthBytes: 2), reader.isAtEnd else {
             throw CryptoError(.sctInvalid, "SCT list length does not match the extension")
         }
+        guard !list.isEmpty else {
+            // RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>.
+            throw CryptoError(.sctInvalid, "SCT list is empty; RFC 6962 requires at least one SCT")
+        }
         var items = TLSReader(bytes: extensionValue, position: list.lowerBound, end: list.upperBound)
         var result: [SignedCertificateTimestamp] = []
         while !items.isAtEnd {
