@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CryptoPrimitives
 
 /// Inputs the libFuzzer harnesses found (testdata/fuzz/README.md), each fed to the fixed code.
 @Suite struct FuzzRegressionTests {
     static func input(_ name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: Fixtures.root.deletingLastPathComponent().appendingPathComponent("fuzz/" + name)))
+        [UInt8](try Data(contentsOf: PackagePaths.testdata("fuzz/" + name)))
     }
 
     /// fuzz-sct: `04 02 00 00`, an OCTET STRING holding a zero-length list, was accepted as a list of no SCTs.

@@ -38,11 +38,11 @@ struct SignedCore: Hashable {
 struct Setting: Sendable {
     let name: String
     let verifier: BundleVerifier
-    let policy: VerificationPolicy
+    let policy: BundleSignerPolicy
     let artifact: Artifact
     let knownGood: Set<SignedCore>
 
-    init(name: String, root: TrustedRoot, policy: VerificationPolicy, seeds: [[UInt8]]) {
+    init(name: String, root: TrustedRoot, policy: BundleSignerPolicy, seeds: [[UInt8]]) {
         self.name = name
         verifier = BundleVerifier(trustedRoot: root)
         self.policy = policy
@@ -65,7 +65,7 @@ struct Setting: Sendable {
 let settings: [Setting] = {
     let folder = "sigstore/conformance/bundle-verify"
     let seeds = FuzzFixtures.files(under: folder, endingWith: ["bundle.sigstore.json"]).map(FuzzFixtures.bytes)
-    let identity = VerificationPolicy.certificate(
+    let identity = BundleSignerPolicy.certificate(
         identity: .exact("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"),
         issuer: .exact("https://token.actions.githubusercontent.com"))
     do {
