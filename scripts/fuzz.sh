@@ -90,7 +90,9 @@ case "${1:-}" in
     build
     per=$(( total / ${#targets[@]} )); [ "$per" -lt 2 ] && per=2
     failed=0
-    for target in "${targets[@]}"; do run "$target" "$per" || failed=1; done
+    # A fixed seed: the short CI run explores the same mutations each time, so it fails for a harness or a committed
+    # input that regressed, not at random.
+    for target in "${targets[@]}"; do run "$target" "$per" -seed=1 || failed=1; done
     exit $failed ;;
   --replay)
     [ $# -ge 3 ] || usage
