@@ -38,9 +38,15 @@ build() {
   # Only the modules the harnesses need: no registry client, no CLI. -sanitize=fuzzer,address instruments every Swift
   # module for coverage and ASan; --sanitize fuzzer makes SwiftPM let libFuzzer provide main.
   echo "fuzz.sh: building the harnesses (Fuzzing/, libFuzzer + ASan)" >&2
-  nice -n 19 swift build --package-path Fuzzing --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address "$@" 2>&1 \
-    | grep -v "ld.gold: warning: Cannot export local symbol" >&2
-  test "${PIPESTATUS[0]}" = 0
+  mkdir -p "$work"
+  local noise=(-e "ld.gold: warning: Cannot export local symbol" -e "which are unhandled; explicitly declare" -e "/.build/checkouts/")
+  if ! nice -n 19 swift build --package-path Fuzzing --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address "$@" \
+      >"$work/build.log" 2>&1; then
+    grep -v "${noise[@]}" "$work/build.log" >&2 || true
+    echo "fuzz.sh: the harness build failed" >&2
+    exit 1
+  fi
+  grep -v "${noise[@]}" "$work/build.log" | tail -1 >&2 || true
 }
 binary() { echo "Fuzzing/.build/debug/fuzz-$1"; }
 
