@@ -32,7 +32,9 @@ public struct Check: Codable, Sendable, Hashable {
     }
 }
 
-/// What was checked for one signature, attestation or bundle found for a subject.
+/// The one result type of verifying one piece of evidence — a signature, attestation or bundle found for a subject —
+/// whatever its format: what was checked (`checks`, in order, named from `CheckName`), whether it satisfied the whole
+/// policy, and who signed with which evidence.
 public struct SignatureReport: Codable, Sendable, Hashable {
     /// `signature`, `attestation` or `bundle`.
     public var kind: String
@@ -58,6 +60,9 @@ public struct SignatureReport: Codable, Sendable, Hashable {
     public var predicateType: String?
     /// The `docker-reference` the payload names (cosign signatures).
     public var dockerReference: String?
+    /// Evidence that was present but not used (entries from logs outside the trusted root, timestamps no trusted
+    /// TSA vouches for), one sentence each.
+    public var notes: [String]?
     /// Every check performed on this signature.
     public var checks: [Check]
 

@@ -22,18 +22,15 @@ public struct ImageVerifier: Sendable {
     public let policy: VerificationPolicy
     /// How many images are verified at once.
     public let maximumConcurrency: Int
-    /// One cosign-layer verifier per accepted identity (or one for all keys). Bridge until the one verifier lands.
-    let cosign: [CosignVerifier]
-    /// Built on first use: most images carry no Sigstore bundle, and parsing a trusted root costs milliseconds.
-    let bundles: LazyBundleVerifier
+    /// The one verifier, for every evidence format; trusted material is parsed on first use.
+    let evidence: EvidenceVerifier
 
     /// Prepares a verifier: parses the trusted material once.
     public init(source: any ContentSource, policy: VerificationPolicy, maximumConcurrency: Int = 8) throws {
         self.source = source
         self.policy = policy
         self.maximumConcurrency = max(1, maximumConcurrency)
-        self.cosign = try policy.cosignPolicies.map { try CosignVerifier(policy: $0, trustedRoot: policy.trust.trustedRoot) }
-        self.bundles = LazyBundleVerifier(trustedRoot: policy.trust.trustedRoot)
+        self.evidence = EvidenceVerifier(policy: policy)
     }
 
     /// Verifies every reference and combines the verdicts. `time` is the time certificates are checked at when no
@@ -169,35 +166,51 @@ public struct ImageVerifier: Sendable {
     /// Finds and verifies every signature or attestation of one digest.
     func verifyCandidates(of repository: ImageReference, digest: Digest, at time: Date) async throws -> [SignatureReport] {
         var reports: [SignatureReport] = []
+        guard let (algorithm, value) = Artifact.parseDigest(digest.string) else {
+            throw RegistryError(.digestUnsupported, "\(digest) is not a digest a signature can name")
+        }
+        let artifact = Artifact.digest(algorithm, value)
+        let currentTime = currentTime(time)
         for candidate in try await SignatureDiscovery(source: source).candidates(for: repository, digest: digest, mode: policy.evidence) {
             // A layer of the other kind (a DSSE attestation among signatures, or the reverse) is no candidate:
             // an attestation is not a signature, whoever made it.
             let wantedKind: CosignLayer.Kind = policy.evidence == .signatures ? .signature : .attestation
             for layer in candidate.layers where layer.kind == wantedKind {
-                reports.append(ImageVerifier.firstVerified(cosign.map {
-                    $0.verify(layer, imageDigest: digest.string, source: candidate.source, now: time)
-                }))
+                reports.append(evidence.report(kind: layer.kind.rawValue, source: candidate.source, artifact: artifact,
+                                               currentTime: currentTime) {
+                    try SignedEvidence(cosignLayer: layer, keyBased: keyBased)
+                })
             }
             for bundle in candidate.bundles {
-                if let report = verifyBundle(bundle, digest: digest, source: candidate.source, at: time) { reports.append(report) }
+                if let report = verifyBundle(bundle, artifact: artifact, source: candidate.source, at: time) { reports.append(report) }
             }
         }
         return reports
     }
+
+    /// Whether the policy verifies with keys (a cosign layer's certificate is then not used).
+    var keyBased: Bool {
+        if case .keys = policy.signers { return true }
+        return false
+    }
+
+    /// The time certificates are checked at when evidence carries no verified time: only when the policy accepts
+    /// evidence without a transparency log.
+    func currentTime(_ time: Date) -> Date? { policy.requiresTransparencyLog ? nil : time }
 
     /// The predicate type cosign v3 gives a plain image signature (a DSSE statement in a bundle).
     static let cosignSignPredicateType = "https://sigstore.dev/cosign/sign/v1"
 
     /// Verifies a cosign v3 Sigstore bundle found as a referrer; nil when it is of the other mode (an attestation
     /// while signatures are verified, or the reverse) and so not a candidate at all.
-    func verifyBundle(_ bytes: [UInt8], digest: Digest, source: String, at time: Date) -> SignatureReport? {
-        var report = SignatureReport(kind: "bundle", source: source)
+    func verifyBundle(_ bytes: [UInt8], artifact: Artifact, source: String, at time: Date) -> SignatureReport? {
         let bundle: SigstoreBundle
         do {
             bundle = try SigstoreBundle(json: Data(bytes))
+        } catch let error as SignatureVerificationError {
+            return SignatureReport(kind: "bundle", source: source, checks: [.failed(error.check, error.reasonCode, error.message)])
         } catch {
-            report.checks.append(.failed(.evidenceFormat, .bundleInvalid, "the Sigstore bundle does not parse: \(error)"))
-            return report
+            return SignatureReport(kind: "bundle", source: source, checks: [.failed(.evidenceFormat, .bundleInvalid, "\(error)")])
         }
         let predicateType = bundle.dsseStatementPredicateType
         switch policy.evidence {
@@ -206,62 +219,9 @@ public struct ImageVerifier: Sendable {
         case .attestations:
             guard let predicateType, predicateType != ImageVerifier.cosignSignPredicateType else { return nil }
         }
-        report.kind = policy.evidence == .signatures ? "signature" : "attestation"
-        report.predicateType = predicateType
-        guard let (algorithm, value) = Artifact.parseDigest(digest.string) else {
-            report.checks.append(.failed(.artifact, .digestMismatch, "\(digest) is not a digest a bundle can name"))
-            return report
-        }
-        var attempts: [SignatureReport] = []
-        for signer in policy.bundleSigners {
-            var attempt = report
-            verifyBundle(bundle, artifact: .digest(algorithm, value), signer: signer, into: &attempt, at: time)
-            if attempt.verified { return attempt }
-            attempts.append(attempt)
-        }
-        return attempts.first ?? report
+        return evidence.report(kind: policy.evidence == .signatures ? "signature" : "attestation", source: source,
+                               artifact: artifact, currentTime: currentTime(time)) { SignedEvidence(bundle: bundle) }
     }
-
-    private func verifyBundle(_ bundle: SigstoreBundle, artifact: Artifact, signer: BundleSignerPolicy.Signer,
-                              into report: inout SignatureReport, at time: Date) {
-        let verification = BundleSignerPolicy(signer: signer, requireTransparencyLog: policy.requiresTransparencyLog,
-                                              requireSCT: !policy.insecureIgnoreSCT)
-        do {
-            let result = try bundles.verifier().verify(bundle: bundle, artifact: artifact, policy: verification,
-                                                       currentTime: policy.requiresTransparencyLog ? nil : time)
-            if let wanted = policy.predicateType, result.statement?.predicateType != wanted {
-                report.checks.append(.failed(.predicateType, .predicateTypeMismatch,
-                                             "predicate type is \(result.statement?.predicateType ?? "none"), not \(wanted)"))
-                return
-            }
-            report.checks = result.checks.map { .passed(CheckName(rawValue: $0.name), $0.detail) }
-            switch result.signer {
-            case .key(let keyID): report.keyID = keyID
-            case .certificate(let identity, _, _, _):
-                report.certificateIdentity = identity.subjectAlternativeName
-                report.certificateIssuer = identity.issuer
-            }
-            if let entry = result.logEntries.first {
-                report.tlogIndex = entry.logIndex
-                report.integratedTime = entry.integratedTime.map(ContractJSON.timestamp)
-            }
-            let stamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { ContractJSON.timestamp($0.time) }
-            if !stamps.isEmpty { report.timestamps = stamps }
-            report.verified = true
-        } catch let error as SignatureVerificationError {
-            report.checks.append(.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
-        } catch {
-            report.checks.append(.failed(.evidenceFormat, .internalError, "\(error)"))
-        }
-    }
-
-    /// The verified report among attempts with several signers, else the first.
-    static func firstVerified(_ reports: [SignatureReport]) -> SignatureReport {
-        reports.first(where: \.verified) ?? reports[0]
-    }
-
-    /// Matches any issuer (private PKI certificates carry none).
-    static let anyIssuer: StringMatcher = (try? StringMatcher.regexp(".*")) ?? .exact("")
 
     static func discoveryPlaces(_ mode: VerificationPolicy.Evidence, _ digest: Digest) -> String {
         let suffix = mode == .signatures ? "sig" : "att"
@@ -300,25 +260,6 @@ public struct ImageVerifier: Sendable {
         case .ioError: return .registryError
         default: return error.category == .indeterminate ? .registryError : .manifestInvalid
         }
-    }
-}
-
-/// A `BundleVerifier` made once, when first needed (thread-safe).
-final class LazyBundleVerifier: @unchecked Sendable {
-    private let trustedRoot: TrustedRoot?
-    private let lock = NSLock()
-    private var made: Result<BundleVerifier, any Error>?
-
-    init(trustedRoot: TrustedRoot?) { self.trustedRoot = trustedRoot }
-
-    /// The verifier for the policy's trusted root, or the production root when the policy has none.
-    func verifier() throws -> BundleVerifier {
-        lock.lock()
-        defer { lock.unlock() }
-        if let made { return try made.get() }
-        let result = Result { try BundleVerifier(trustedRoot: trustedRoot ?? TrustedRoot.production()) }
-        made = result
-        return try result.get()
     }
 }
 

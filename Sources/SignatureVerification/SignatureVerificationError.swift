@@ -46,6 +46,14 @@ public struct SignatureVerificationError: Error, CustomStringConvertible, Sendab
         case payloadInvalid = "payload_invalid"
         /// Input could not be read (file missing, too large).
         case inputUnreadable = "input_unreadable"
+        /// A cosign simple-signing payload names another image digest (a signature replayed onto another image).
+        case payloadDigestMismatch = "payload_digest_mismatch"
+        /// An in-toto statement's subjects do not name the image.
+        case subjectMismatch = "subject_mismatch"
+        /// A required `-a` annotation is absent from the signed claims or has another value.
+        case annotationMismatch = "annotation_mismatch"
+        /// An attestation's predicate type is not the one the policy requires.
+        case predicateTypeMismatch = "predicate_type_mismatch"
     }
 
     /// The stable reason code.

@@ -2,7 +2,7 @@ import Foundation
 import ImageGate
 
 /// `verify-image-bench bundles [BUNDLE ARTIFACT]`: bundles verified per second on one core (parse + full
-/// verification with a reused `BundleVerifier`), RFC 6962 inclusion proofs per second, and — measured in the same run
+/// verification with a reused `EvidenceVerifier`), RFC 6962 inclusion proofs per second, and — measured in the same run
 /// with the same keys and signatures — the OpenSSL limit: one P-384 verification (leaf certificate by the Fulcio
 /// intermediate) plus four P-256 verifications (artifact signature, SET, checkpoint, SCT) per bundle.
 /// Default inputs: sigstore-python's production bundle `bundle_v3_github.whl.sigstore` and its wheel.
@@ -17,14 +17,14 @@ func benchBundles(_ arguments: [String]) async throws {
 
     let bundleJSON = try Data(contentsOf: URL(fileURLWithPath: bundlePath))
     let artifactBytes = try Data(contentsOf: URL(fileURLWithPath: artifactPath))
-    let verifier = BundleVerifier(trustedRoot: try TrustedRoot.production())
-    let policy: BundleSignerPolicy = arguments.count >= 4
-        ? .certificate(identity: .exact(arguments[2]), issuer: .exact(arguments[3]))
-        : .certificate(identity: .exact(identity), issuer: .exact(issuer))
+    let wanted = arguments.count >= 4 ? (arguments[2], arguments[3]) : (identity, issuer)
+    let verifier = EvidenceVerifier(policy: try VerificationPolicy(
+        trust: .init(trustedRoot: try TrustedRoot.production()),
+        signers: .identities([.init(issuer: .exact(wanted.1), subject: .exact(wanted.0))])))
     let artifact = Artifact.bytes(artifactBytes)
 
     // Correctness first: the bench refuses to time a failing verification.
-    let first = try verifier.verify(bundle: try SigstoreBundle(json: bundleJSON), artifact: artifact, policy: policy)
+    let first = try verifier.verify(bundle: try SigstoreBundle(json: bundleJSON), artifact: artifact)
     print("bundle: \(bundlePath) (\(bundleJSON.count) bytes), \(first.checks.count) checks passed")
 
     // Profiling mode (e.g. under `valgrind --tool=callgrind`): a fixed amount of work, no timing.
@@ -32,7 +32,7 @@ func benchBundles(_ arguments: [String]) async throws {
         let leafDER = try SigstoreBundle(json: bundleJSON).verificationMaterial.leafCertificateDER ?? []
         let parseOnly = ProcessInfo.processInfo.environment["BENCH_PROFILE_PARSE_ONLY"] != nil
         for _ in 0..<count {
-            if !parseOnly { _ = try verifier.verify(bundle: try SigstoreBundle(json: bundleJSON), artifact: artifact, policy: policy) }
+            if !parseOnly { _ = try verifier.verify(bundle: try SigstoreBundle(json: bundleJSON), artifact: artifact) }
             _ = try Certificate(der: leafDER)
         }
         return
@@ -42,7 +42,7 @@ func benchBundles(_ arguments: [String]) async throws {
     var failures = 0
     let bundleRate = measure(minimumSeconds: 2) {
         guard let bundle = try? SigstoreBundle(json: bundleJSON),
-              (try? verifier.verify(bundle: bundle, artifact: artifact, policy: policy)) != nil else {
+              (try? verifier.verify(bundle: bundle, artifact: artifact)) != nil else {
             failures += 1
             return
         }
@@ -93,7 +93,7 @@ func benchBundles(_ arguments: [String]) async throws {
     let caCertificates = try production.certificateAuthorities.last?.certificatesDER.map { try Certificate(der: $0) } ?? []
     let issuingValidator = ChainValidator(roots: [intermediate])
     let fullValidator = ChainValidator(roots: caCertificates.suffix(1), intermediates: Array(caCertificates.dropLast()))
-    let signingTime = first.verifiedTimes.first?.time ?? leaf.notBefore
+    let signingTime = first.integratedTime.flatMap { ISO8601DateFormatter().date(from: $0) } ?? leaf.notBefore
     let logs = try production.transparencyLogs.map {
         TransparencyLogKey(logID: $0.logID, key: try PublicKey(derSPKI: $0.publicKeyDER), baseURL: $0.baseURL,
                            validFrom: $0.validFor.start, validUntil: $0.validFor.end)

@@ -72,26 +72,26 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             }
             let (policy, notice) = try await policyOptions.makePolicy(trustStore: .forVerification())
             if let notice { FileHandle.standardError.write(Data("verify-image: note: \(notice)\n".utf8)) }
-            guard let root = policy.trust.trustedRoot, let signer = policy.bundleSignerPolicies.first else {
-                throw SignatureVerificationError(.policyInvalid, check: "policy", "verify-bundle needs a trusted root and a signer")
-            }
-            let verifier = BundleVerifier(trustedRoot: root)
             let parsed = try SigstoreBundle(contentsOfFile: bundle)
-            let result = try verifier.verify(bundle: parsed, artifact: artifact, policy: signer,
-                                             currentTime: insecureIgnoreTlog ? Date() : nil)
-            report.verified = true
-            report.checks = result.checks.map { Check.passed(CheckName(rawValue: $0.name), $0.detail) }
-            fill(&report, from: result)
-            subject.messages = result.notes
-            subject.decision = .pass
+            report = EvidenceVerifier(policy: policy).report(kind: "bundle", source: report.source, artifact: artifact,
+                                                              currentTime: insecureIgnoreTlog ? Date() : nil) {
+                SignedEvidence(bundle: parsed)
+            }
+            subject.messages = report.notes ?? []
+            if let failed = report.checks.last(where: { !$0.passed }) {
+                subject.reasons = report.failureReasons
+                subject.messages = [failed.detail]
+            } else {
+                subject.decision = .pass
+            }
         } catch let error as ImageGateError where error.code == .trustedRootExpired {
             report.checks.append(Check.failed(.trustedRoot, .trustedRootExpired, error.message))
             subject.reasons = [.trustedRootExpired]
             subject.messages = [error.message]
             subject.decision = .indeterminate
         } catch let error as SignatureVerificationError {
-            report.checks.append(Check.failed(error.check, ReasonCode(rawValue: error.code.rawValue), error.message))
-            subject.reasons = [ReasonCode(rawValue: error.code.rawValue)]
+            report.checks.append(Check.failed(error.check, error.reasonCode, error.message))
+            subject.reasons = [error.reasonCode]
             subject.messages = [error.message]
             subject.decision = .fail
             if error.code == .inputUnreadable || error.code == .policyInvalid {
@@ -114,24 +114,6 @@ struct VerifyBundleCommand: AsyncParsableCommand {
         } else {
             print(verdict.renderText(), terminator: "")
         }
-    }
-
-    private func fill(_ report: inout SignatureReport, from result: BundleVerificationResult) {
-        switch result.signer {
-        case .certificate(let identity, _, _, _):
-            report.certificateIdentity = identity.subjectAlternativeName
-            report.certificateIssuer = identity.issuer
-            report.certificateExtensions = identity.extensions.values
-        case .key(let keyID):
-            report.keyID = keyID
-        }
-        if let entry = result.logEntries.first {
-            report.tlogIndex = entry.logIndex
-            report.integratedTime = entry.integratedTime.map(RFC3339.format)
-        }
-        let timestamps = result.verifiedTimes.filter { $0.source == .timestampAuthority }.map { RFC3339.format($0.time) }
-        if !timestamps.isEmpty { report.timestamps = timestamps }
-        report.predicateType = result.statement?.predicateType
     }
 
     /// FILE_OR_DIGEST: a digest only when it is `sha256:` + 64 hex characters (or `sha384:`/`sha512:` with the right

@@ -66,7 +66,7 @@ func fixturesGiveTheExpectedVerdict(_ expected: Expectation) async throws {
     }
     if expected.decision == .pass {
         let signature = try #require(verdict.signatures.first(where: { $0.verified }))
-        #expect(signature.keyID == CosignVerifier.keyID(try signerKey()))
+        #expect(try signature.keyID == signerKey().keyID)
     }
 }
 
@@ -241,7 +241,7 @@ func blobsRead(by mode: VerificationPolicy.Evidence, in layout: URL) throws -> S
     let report = try #require(verdict.signatures.first { $0.verified })
     #expect(report.source.contains("Sigstore bundle"))
     #expect(report.predicateType == "https://slsa.dev/provenance/v0.2")
-    #expect(report.keyID == CosignVerifier.keyID(try signerKey()))
+    #expect(try report.keyID == signerKey().keyID)
     let wrongKey = try await verify(layout: "bundled", policy: try keyPolicy("other", mode: slsa))
     #expect(wrongKey.decision == .fail)
     #expect(wrongKey.reasons.first == .noMatchingSignature)

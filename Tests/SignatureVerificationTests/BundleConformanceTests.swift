@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import GateVerdict
 import Testing
 @testable import SignatureVerification
 
@@ -64,7 +65,7 @@ import Testing
     static let defaultIssuer = "https://token.actions.githubusercontent.com"
 
     /// Verifies one case the way the conformance suite's materials describe it; throws the verification error.
-    static func verify(_ name: String, digestMode: Bool) throws -> BundleVerificationResult {
+    static func verify(_ name: String, digestMode: Bool) throws -> SignatureReport {
         let folder = BundleFixtures.conformance.appendingPathComponent(name)
         func path(_ leaf: String) -> String? {
             let candidate = folder.appendingPathComponent(leaf).path
@@ -74,21 +75,22 @@ import Testing
             try path(leaf).map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
         }
         let root = try path("trusted_root.json").map { try TrustedRoot(contentsOfFile: $0) } ?? TrustedRoot.production()
-        let policy: BundleSignerPolicy
+        let policy: VerificationPolicy
         if let keyPath = path("key.pub") {
+            let key: PublicKey
             do {
-                policy = .key(try PublicKey(pem: String(contentsOfFile: keyPath, encoding: .utf8)))
+                key = try PublicKey(pem: String(contentsOfFile: keyPath, encoding: .utf8))
             } catch {
                 throw SignatureVerificationError(.keyMismatch, check: "policy.key", "key.pub is not a usable key: \(error)")
             }
+            policy = try ConformancePolicy.key(key, root: root)
         } else {
-            policy = .certificate(identity: .exact(try text("identity") ?? defaultIdentity),
-                                  issuer: .exact(try text("issuer") ?? defaultIssuer))
+            policy = try ConformancePolicy.identity(try text("identity") ?? defaultIdentity, issuer: try text("issuer") ?? defaultIssuer, root: root)
         }
         let artifactData = try Data(contentsOf: URL(fileURLWithPath: path("artifact") ?? BundleFixtures.conformance.appendingPathComponent("a.txt").path))
         let artifact: Artifact = digestMode ? .digest(.sha256, HashAlgorithm.sha256.hash(artifactData)) : .bytes(artifactData)
         let bundle = try SigstoreBundle(contentsOfFile: folder.appendingPathComponent("bundle.sigstore.json").path)
-        return try BundleVerifier(trustedRoot: root).verify(bundle: bundle, artifact: artifact, policy: policy)
+        return try EvidenceVerifier(policy: policy).verify(bundle: bundle, artifact: artifact)
     }
 
     @Test(arguments: BundleFixtures.conformanceCases, [false, true])
@@ -101,7 +103,8 @@ import Testing
         } else {
             let result = try Self.verify(name, digestMode: digestMode)
             #expect(!result.checks.isEmpty)
-            #expect(!result.verifiedTimes.isEmpty)
+            #expect(result.verified)
+            #expect(result.integratedTime != nil || result.timestamps != nil)
             #expect(result.checks.contains { $0.name == "signature" })
         }
     }
@@ -114,38 +117,33 @@ import Testing
 
     @Test func happyPathResultListsTheEvidence() throws {
         let result = try Self.verify("happy-path-v0.2", digestMode: false)
-        #expect(result.bundleVersion == .v0_2)
-        let names = result.checks.map(\.name)
-        for check in ["bundle.parse", "tlog.set", "tlog.inclusion_proof", "tlog.checkpoint", "tlog.body", "certificate.chain",
+        #expect(result.checks.first?.detail.contains("v0.2") == true)
+        let names = result.checks.map(\.name.rawValue)
+        for check in ["format", "tlog.set", "tlog.inclusion_proof", "tlog.checkpoint", "tlog.body", "certificate.chain",
                       "certificate.sct", "signature", "artifact", "certificate.identity", "certificate.issuer"] {
             #expect(names.contains(check), "missing \(check)")
         }
-        #expect(result.logEntries.first?.logIndex == 27246492)
-        #expect(result.logEntries.first?.setVerified == true)
-        #expect(result.logEntries.first?.inclusionProofVerified == true)
-        #expect(result.verifiedTimes.map(\.source) == [.transparencyLog])
-        guard case .certificate(let identity, _, _, _) = result.signer else {
-            Issue.record("expected a certificate signer")
-            return
-        }
-        #expect(identity.subjectAlternativeName == Self.defaultIdentity)
+        #expect(result.tlogIndex == 27246492)
+        #expect(result.integratedTime != nil)   // the SET verified: its time is a verified time
+        #expect(result.timestamps == nil)
+        #expect(result.certificateIdentity == Self.defaultIdentity)
     }
 
     @Test func rekorV2ResultUsesTheTimestamp() throws {
         let result = try Self.verify("rekor2-happy-path", digestMode: true)
-        #expect(result.verifiedTimes.map(\.source) == [.timestampAuthority])
-        #expect(result.logEntries.first?.setVerified == false)
-        #expect(result.logEntries.first?.inclusionProofVerified == true)
+        #expect(result.timestamps?.count == 1)
+        #expect(result.integratedTime == nil)   // Rekor v2: no SET
+        #expect(result.checks.contains { $0.name == .transparencyLogInclusionProof })
+        #expect(!result.checks.contains { $0.name == .transparencyLogSET })
     }
 
     @Test func verifierIsReusableAcrossBundles() throws {
         // One verifier, many bundles (the production root serves all prod cases).
-        let verifier = BundleVerifier(trustedRoot: try TrustedRoot.production())
+        let verifier = try ConformancePolicy.verifier(root: try TrustedRoot.production())
         let artifact = try Data(contentsOf: BundleFixtures.conformance.appendingPathComponent("a.txt"))
-        let policy = BundleSignerPolicy.certificate(identity: .exact(Self.defaultIdentity), issuer: .exact(Self.defaultIssuer))
         for name in ["happy-path-v0.1", "happy-path-v0.2", "happy-path-v0.3", "happy-path-v0.3-new-mediaType", "happy-path-intoto-in-dsse-v3"] {
             let bundle = try SigstoreBundle(contentsOfFile: BundleFixtures.conformance.appendingPathComponent("\(name)/bundle.sigstore.json").path)
-            _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: policy)
+            _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact))
         }
     }
 }

@@ -10,8 +10,7 @@ import Testing
 @Suite struct BundleMutationTests {
     struct Case {
         let object: [String: Any]
-        let verifier: BundleVerifier
-        let policy: BundleSignerPolicy
+        let verifier: EvidenceVerifier
         let artifact: Data
 
         init(_ name: String) throws {
@@ -19,17 +18,14 @@ import Testing
             object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("bundle.sigstore.json"))) as? [String: Any])
             let rootPath = folder.appendingPathComponent("trusted_root.json").path
             let root = FileManager.default.fileExists(atPath: rootPath) ? try TrustedRoot(contentsOfFile: rootPath) : try TrustedRoot.production()
-            verifier = BundleVerifier(trustedRoot: root)
-            policy = .certificate(
-                identity: .exact("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"),
-                issuer: .exact("https://token.actions.githubusercontent.com"))
+            verifier = try ConformancePolicy.verifier(root: root)
             artifact = try Data(contentsOf: BundleFixtures.conformance.appendingPathComponent("a.txt"))
         }
 
         func passes(_ object: [String: Any], artifact: Artifact? = nil) -> Bool {
             guard let data = try? JSONSerialization.data(withJSONObject: object),
                   let bundle = try? SigstoreBundle(json: data) else { return false }
-            return (try? verifier.verify(bundle: bundle, artifact: artifact ?? .bytes(self.artifact), policy: policy)) != nil
+            return (try? verifier.verify(bundle: bundle, artifact: artifact ?? .bytes(self.artifact))) != nil
         }
     }
 

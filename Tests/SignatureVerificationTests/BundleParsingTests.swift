@@ -417,10 +417,9 @@ import Testing
     @Test func garbageCertificateFailsVerificationCleanly() throws {
         let text = "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\",\"verificationMaterial\":{\"certificate\":{\"rawBytes\":\"AAAA\"}},\"messageSignature\":{\"signature\":\"AAAA\"}}"
         let bundle = try SigstoreBundle(json: Data(text.utf8))
-        let verifier = BundleVerifier(trustedRoot: try TrustedRoot.production())
+        let verifier = try ConformancePolicy.verifier("a", issuer: "b", root: try TrustedRoot.production())
         let error = #expect(throws: SignatureVerificationError.self) {
-            try verifier.verify(bundle: bundle, artifact: .bytes(Data("x".utf8)),
-                                policy: .certificate(identity: .exact("a"), issuer: .exact("b")))
+            try verifier.verify(bundle: bundle, artifact: .bytes(Data("x".utf8)))
         }
         #expect(error?.code == .bundleInvalid)
         #expect(error?.check == "certificate")

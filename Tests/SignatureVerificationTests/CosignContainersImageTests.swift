@@ -1,10 +1,12 @@
 import CryptoPrimitives
 import Foundation
+import GateVerdict
 import TestSupport
 import Testing
 @testable import SignatureVerification
 
-/// containers/image's real cosign fixtures (testdata/containers-image/README.md), verified with CosignVerifier.
+/// containers/image's real cosign fixtures (testdata/containers-image/README.md), through the cosign layer adapter and
+/// the one verifier.
 enum ContainersImage {
     static let root = PackagePaths.testdata("containers-image")
 
@@ -33,17 +35,26 @@ enum ContainersImage {
         try PublicKey(pem: String(contentsOf: root.appendingPathComponent(name), encoding: .utf8))
     }
 
-    static func keyVerifier(_ name: String, tlog: Bool = false) throws -> CosignVerifier {
-        try CosignVerifier(policy: CosignVerificationPolicy(signer: .keys([try key(name)]), requireTransparencyLog: tlog),
-                           trustedRoot: tlog ? try TrustedRoot.production() : nil)
+    static func keyVerifier(_ name: String, tlog: Bool = false) throws -> EvidenceVerifier {
+        EvidenceVerifier(policy: try VerificationPolicy(trust: .init(trustedRoot: tlog ? try TrustedRoot.production() : nil),
+                                                        signers: .keys([try key(name)]), insecureIgnoreTransparencyLog: !tlog))
+    }
+
+    /// The report for one layer verified for an image digest, as ImageVerifier does it.
+    static func report(_ verifier: EvidenceVerifier, _ layer: CosignLayer, imageDigest: String) -> SignatureReport {
+        var keyBased = false
+        if case .keys = verifier.policy.signers { keyBased = true }
+        let artifact = Artifact.parseDigest(imageDigest).map { Artifact.digest($0.0, $0.1) } ?? .digests([:])
+        return verifier.report(kind: layer.kind.rawValue, source: "test", artifact: artifact,
+                               currentTime: verifier.policy.requiresTransparencyLog ? nil : Date()) {
+            try SignedEvidence(cosignLayer: layer, keyBased: keyBased)
+        }
     }
 
     /// Whether any layer of the fixture verifies (cosign: one valid signature suffices).
-    static func passes(_ fixture: String, _ verifier: CosignVerifier, layers: [CosignLayer]? = nil) throws -> Bool {
+    static func passes(_ fixture: String, _ verifier: EvidenceVerifier, layers: [CosignLayer]? = nil) throws -> Bool {
         let digest = try imageDigest(fixture)
-        return try (layers ?? Self.layers(fixture)).contains {
-            verifier.verify($0, imageDigest: digest, source: fixture, now: Date()).verified
-        }
+        return try (layers ?? Self.layers(fixture)).contains { report(verifier, $0, imageDigest: digest).verified }
     }
 }
 
@@ -64,8 +75,8 @@ func containersImageKeyFixtures(_ fixture: String, _ key: String, _ expected: Bo
 
 @Test func anUnknownKeySignatureFails() throws {
     let layer = try ContainersImage.layer("unknown-cosign-key.signature")
-    let report = try ContainersImage.keyVerifier("cosign.pub").verify(
-        layer, imageDigest: try ContainersImage.imageDigest("dir-img-cosign-valid"), source: "file", now: Date())
+    let report = ContainersImage.report(try ContainersImage.keyVerifier("cosign.pub"), layer,
+                                        imageDigest: try ContainersImage.imageDigest("dir-img-cosign-valid"))
     #expect(!report.verified)
     #expect(report.failureReasons == [.keyMismatch])
 }
@@ -74,7 +85,7 @@ func containersImageKeyFixtures(_ fixture: String, _ key: String, _ expected: Bo
     let fixture = "dir-img-cosign-key-rekor-valid"
     let verifier = try ContainersImage.keyVerifier("cosign2.pub", tlog: true)
     let layer = try #require(try ContainersImage.layers(fixture).first)
-    let report = verifier.verify(layer, imageDigest: try ContainersImage.imageDigest(fixture), source: fixture, now: Date())
+    let report = ContainersImage.report(verifier, layer, imageDigest: try ContainersImage.imageDigest(fixture))
     #expect(report.verified, "\(report.checks)")
     #expect(report.tlogIndex == 11_608_800)
     #expect(report.integratedTime == "2023-01-20T21:57:39Z")
@@ -91,42 +102,41 @@ func containersImageKeyFixtures(_ fixture: String, _ key: String, _ expected: Bo
     var moved = other.annotations
     moved[CosignLayer.rekorBundleAnnotation] = layer.annotations[CosignLayer.rekorBundleAnnotation]
     let transplanted = CosignLayer(mediaType: other.mediaType, payload: other.payload, annotations: moved)
-    let report2 = try ContainersImage.keyVerifier("cosign.pub", tlog: true)
-        .verify(transplanted, imageDigest: try ContainersImage.imageDigest("dir-img-cosign-valid"), source: "x", now: Date())
+    let report2 = ContainersImage.report(try ContainersImage.keyVerifier("cosign.pub", tlog: true), transplanted,
+                                         imageDigest: try ContainersImage.imageDigest("dir-img-cosign-valid"))
     #expect(!report2.verified)
     #expect(report2.failureReasons == [.tlogEntryMismatch])
 }
 
 @Test func aRealFulcioCertificateWithRekorVerifies() throws {
     let fixture = "dir-img-cosign-fulcio-rekor-valid"
-    func verifier(_ email: String) throws -> CosignVerifier {
-        try CosignVerifier(policy: CosignVerificationPolicy(
-            signer: .certificate(identity: .exact(email), issuer: .exact("https://github.com/login/oauth"), extensions: [:])),
-            trustedRoot: try TrustedRoot.production())
+    func verifier(_ email: String, tlog: Bool = true) throws -> EvidenceVerifier {
+        EvidenceVerifier(policy: try VerificationPolicy(
+            trust: .init(trustedRoot: try TrustedRoot.production()),
+            signers: .identities([.init(issuer: .exact("https://github.com/login/oauth"), subject: .exact(email))]),
+            insecureIgnoreTransparencyLog: !tlog))
     }
     let layer = try #require(try ContainersImage.layers(fixture).first)
     let digest = try ContainersImage.imageDigest(fixture)
-    let report = try verifier("mitr@redhat.com").verify(layer, imageDigest: digest, source: fixture, now: Date())
+    let report = ContainersImage.report(try verifier("mitr@redhat.com"), layer, imageDigest: digest)
     #expect(report.verified, "\(report.checks)")
     #expect(report.certificateIdentity == "mitr@redhat.com")
     #expect(report.certificateIssuer == "https://github.com/login/oauth")
-    #expect(report.checks.contains { $0.name == "sct" && $0.passed })
-    let wrong = try verifier("this-does-not-match@example.com").verify(layer, imageDigest: digest, source: fixture, now: Date())
+    #expect(report.checks.contains { $0.name == .certificateSCT && $0.passed })
+    let wrong = ContainersImage.report(try verifier("this-does-not-match@example.com"), layer, imageDigest: digest)
     #expect(wrong.failureReasons == [.identityMismatch])
     for removed in [CosignLayer.rekorBundleAnnotation, CosignLayer.certificateAnnotation] {
         var annotations = layer.annotations
         annotations[removed] = nil
         let stripped = CosignLayer(mediaType: layer.mediaType, payload: layer.payload, annotations: annotations)
-        #expect(!(try verifier("mitr@redhat.com").verify(stripped, imageDigest: digest, source: fixture, now: Date()).verified),
+        #expect(!ContainersImage.report(try verifier("mitr@redhat.com"), stripped, imageDigest: digest).verified,
                 "removing \(removed) still verified")
     }
     // The certificate expired long ago: with no SET, "now" is the only time, and the chain check fails.
     var noSET = layer.annotations
     noSET[CosignLayer.rekorBundleAnnotation] = nil
-    var lax = CosignVerificationPolicy(signer: .certificate(identity: .exact("mitr@redhat.com"), issuer: .exact("https://github.com/login/oauth"), extensions: [:]))
-    lax.requireTransparencyLog = false
-    let expired = try CosignVerifier(policy: lax, trustedRoot: try TrustedRoot.production())
-        .verify(CosignLayer(mediaType: layer.mediaType, payload: layer.payload, annotations: noSET), imageDigest: digest, source: fixture, now: Date())
+    let expired = ContainersImage.report(try verifier("mitr@redhat.com", tlog: false),
+                                         CosignLayer(mediaType: layer.mediaType, payload: layer.payload, annotations: noSET), imageDigest: digest)
     #expect(expired.failureReasons == [.certificateChainInvalid])
 }
 
@@ -134,14 +144,15 @@ func containersImageKeyFixtures(_ fixture: String, _ key: String, _ expected: Bo
     let fixture = "dir-img-cosign-pki-valid"
     let root = try Certificate.parsePEM(String(contentsOf: ContainersImage.root.appendingPathComponent("pki_root_crts.pem"), encoding: .utf8))
     let intermediates = try Certificate.parsePEM(String(contentsOf: ContainersImage.root.appendingPathComponent("pki_intermediate_crts.pem"), encoding: .utf8))
-    let policy = CosignVerificationPolicy(signer: .certificate(identity: .exact("qiwan@redhat.com"), issuer: nil, extensions: [:]),
-                                          requireTransparencyLog: false, requireSCT: false,
-                                          certificateChain: intermediates + root)
+    func verifier(chain: [Certificate]) throws -> EvidenceVerifier {
+        EvidenceVerifier(policy: try VerificationPolicy(trust: .init(certificateChain: chain),
+                                                        signers: .identities([.init(issuer: nil, subject: .exact("qiwan@redhat.com"))]),
+                                                        insecureIgnoreTransparencyLog: true))
+    }
     let layer = try #require(try ContainersImage.layers(fixture).first)
-    let report = try CosignVerifier(policy: policy, trustedRoot: nil).verify(layer, imageDigest: try ContainersImage.imageDigest(fixture), source: fixture, now: Date())
+    let report = ContainersImage.report(try verifier(chain: intermediates + root), layer, imageDigest: try ContainersImage.imageDigest(fixture))
     #expect(report.verified, "\(report.checks)")
     // Trusting an unrelated root fails.
-    var unrelated = policy
-    unrelated.certificateChain = try Certificate.parsePEM(String(contentsOf: ContainersImage.root.appendingPathComponent("fulcio_v1.crt.pem"), encoding: .utf8))
-    #expect(try !ContainersImage.passes(fixture, try CosignVerifier(policy: unrelated, trustedRoot: nil)))
+    let unrelated = try Certificate.parsePEM(String(contentsOf: ContainersImage.root.appendingPathComponent("fulcio_v1.crt.pem"), encoding: .utf8))
+    #expect(try !ContainersImage.passes(fixture, try verifier(chain: unrelated)))
 }

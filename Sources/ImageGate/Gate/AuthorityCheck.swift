@@ -53,7 +53,7 @@ struct AuthorityCheck: Sendable {
             signers = .keys([key])
             // The root is given even when no log entry is required: a signature that carries one still has it checked.
             trust = VerificationPolicy.Trust(trustedRoot: try root(authority.transparencyLog?.trustRootRef))
-            who = "key \(CosignVerifier.keyID(key).prefix(16))…"
+            who = "key \(key.keyID.prefix(16))…"
         case .keyless(let keyless):
             signers = .identities(keyless.identities.map { VerificationPolicy.Identity(issuer: $0.issuer, subject: $0.subject) })
             trust = VerificationPolicy.Trust(trustedRoot: try root(keyless.trustRootRef ?? authority.transparencyLog?.trustRootRef),

@@ -283,7 +283,7 @@ public enum EvidencePackage {
                 throw ImageGateError(.evidenceSignatureInvalid, "a key was given but the package has no \(signatureFile)", file: signatureFile)
             }
             try EvidenceSignature.verify(bundle: try read(signatureFile), message: Data(listText.utf8), key: key)
-            signature = "signature verified with key \(CosignVerifier.keyID(key).prefix(16))…"
+            signature = "signature verified with key \(key.keyID.prefix(16))…"
         } else if signed {
             signature = "signed; give --key to check the signature"
         }

@@ -37,8 +37,11 @@ enum EvidenceSignature {
     static func verify(bundle data: Data, message: Data, key: PublicKey) throws(ImageGateError) {
         do {
             let bundle = try SigstoreBundle(json: data)
-            let verifier = BundleVerifier(trustedRoot: try TrustedRoot(json: TrustedRoot.productionJSON))
-            _ = try verifier.verify(bundle: bundle, artifact: .bytes(message), policy: .key(key), currentTime: Date())
+            // Signed offline: no log entry, no timestamp; checked at the current time (as cosign verify-blob
+            // --insecure-ignore-tlog does).
+            let policy = try VerificationPolicy(trust: .init(trustedRoot: try TrustedRoot(json: TrustedRoot.productionJSON)),
+                                                signers: .keys([key]), insecureIgnoreTransparencyLog: true)
+            _ = try EvidenceVerifier(policy: policy).verify(bundle: bundle, artifact: .bytes(message), currentTime: Date())
         } catch {
             throw ImageGateError(.evidenceSignatureInvalid, "\(EvidencePackage.signatureFile) does not verify with the key given: \(error)",
                             file: EvidencePackage.signatureFile)

@@ -201,3 +201,8 @@ public struct VerificationPolicy: Sendable {
         return nil
     }
 }
+
+extension PublicKey {
+    /// How keys are named in verdicts: the hex SHA-256 of the key's SubjectPublicKeyInfo DER.
+    public var keyID: String { HashAlgorithm.sha256.hash(spkiDER).hexString }
+}

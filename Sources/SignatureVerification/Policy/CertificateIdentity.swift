@@ -67,45 +67,6 @@ private final class RegexBox: @unchecked Sendable {
     init(_ expression: NSRegularExpression) { self.expression = expression }
 }
 
-/// Who must have signed: a certificate identity (SAN + OIDC issuer, optionally Fulcio extension values) or a key.
-public struct BundleSignerPolicy: Sendable {
-    /// The signer requirement.
-    public enum Signer: Sendable {
-        /// A Fulcio-style certificate whose SAN and issuer match; `extensions` maps Fulcio extension names
-        /// (see `FulcioExtensions.names`) to exact expected values.
-        case certificate(identity: StringMatcher, issuer: StringMatcher, extensions: [String: String])
-        /// A known public key (the bundle must be key-signed with exactly this key).
-        case key(PublicKey)
-    }
-
-    /// The signer requirement.
-    public var signer: Signer
-    /// Require at least one verified transparency-log entry (default true for certificates). For keys the default is
-    /// false: the bundle's tlog entries are verified when present, timestamps are accepted otherwise.
-    public var requireTransparencyLog: Bool
-    /// Require at least one verified embedded SCT for certificates (default true).
-    public var requireSCT: Bool
-
-    /// A certificate-identity policy.
-    public static func certificate(identity: StringMatcher, issuer: StringMatcher,
-                                   extensions: [String: String] = [:]) -> BundleSignerPolicy {
-        BundleSignerPolicy(signer: .certificate(identity: identity, issuer: issuer, extensions: extensions),
-                           requireTransparencyLog: true, requireSCT: true)
-    }
-
-    /// A public-key policy.
-    public static func key(_ key: PublicKey) -> BundleSignerPolicy {
-        BundleSignerPolicy(signer: .key(key), requireTransparencyLog: false, requireSCT: false)
-    }
-
-    /// Creates a policy.
-    public init(signer: Signer, requireTransparencyLog: Bool, requireSCT: Bool) {
-        self.signer = signer
-        self.requireTransparencyLog = requireTransparencyLog
-        self.requireSCT = requireSCT
-    }
-}
-
 /// The Fulcio certificate extensions (OIDs under 1.3.6.1.4.1.57264.1) decoded from a certificate.
 public struct FulcioExtensions: Sendable, Equatable {
     /// Extension names by OID arc (1.3.6.1.4.1.57264.1.N); arcs 1–6 are raw strings, 8–22 DER UTF8String.
@@ -214,19 +175,23 @@ public struct CertificateIdentity: Sendable, Equatable {
         }
     }
 
-    /// Checks the identity against a policy's matchers; throws `identity_mismatch` / `issuer_mismatch`.
-    public func check(identity: StringMatcher, issuer expectedIssuer: StringMatcher, extensions expected: [String: String]) throws {
+    /// Checks the identity against a policy's matchers; throws `identity_mismatch` / `issuer_mismatch`. A nil
+    /// issuer matcher (private CAs only, see `VerificationPolicy.Identity`) accepts a certificate with any issuer
+    /// or none.
+    public func check(identity: StringMatcher, issuer expectedIssuer: StringMatcher?, extensions expected: [String: String]) throws {
         guard identity.matches(subjectAlternativeName) else {
             throw SignatureVerificationError(.identityMismatch, check: "certificate.identity",
                                              "certificate identity is \"\(subjectAlternativeName)\", not \(identity); pass the signer's identity to --certificate-identity")
         }
-        guard let issuer else {
-            throw SignatureVerificationError(.issuerMismatch, check: "certificate.issuer",
-                                             "certificate has no OIDC issuer extension (1.3.6.1.4.1.57264.1.8 or .1)")
-        }
-        guard expectedIssuer.matches(issuer) else {
-            throw SignatureVerificationError(.issuerMismatch, check: "certificate.issuer",
-                                             "certificate OIDC issuer is \"\(issuer)\", not \(expectedIssuer); pass the signer's issuer to --certificate-oidc-issuer")
+        if let expectedIssuer {
+            guard let issuer else {
+                throw SignatureVerificationError(.issuerMismatch, check: "certificate.issuer",
+                                                 "certificate has no OIDC issuer extension (1.3.6.1.4.1.57264.1.8 or .1)")
+            }
+            guard expectedIssuer.matches(issuer) else {
+                throw SignatureVerificationError(.issuerMismatch, check: "certificate.issuer",
+                                                 "certificate OIDC issuer is \"\(issuer)\", not \(expectedIssuer); pass the signer's issuer to --certificate-oidc-issuer")
+            }
         }
         for (name, value) in expected.sorted(by: { $0.key < $1.key }) {
             guard extensions.values[name] == value else {
