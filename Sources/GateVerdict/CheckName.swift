@@ -1,32 +1,12 @@
 /// The stable, documented name of a check in a verdict (`Check.name`). One vocabulary for every kind of evidence:
 /// a Sigstore bundle, a cosign layer and a containers-image signature report the same check under the same name.
 /// Names are dotted, lower case: `area` or `area.detail`. Extend the list, never rename a name.
-public struct CheckName: RawRepresentable, Hashable, Codable, Sendable, ExpressibleByStringLiteral,
-    CustomStringConvertible, Comparable
-{
+public struct CheckName: StableName {
     /// The name, e.g. `certificate.chain`.
     public let rawValue: String
 
-    /// Wraps a name; prefer the named constants.
+    /// Wraps a raw string; prefer the named constants.
     public init(rawValue: String) { self.rawValue = rawValue }
-
-    /// Wraps a name given as a literal.
-    public init(stringLiteral value: String) { self.rawValue = value }
-
-    /// Decodes the name from a bare JSON string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    /// Encodes the name as a bare JSON string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: CheckName, rhs: CheckName) -> Bool { lhs.rawValue < rhs.rawValue }
 
     // MARK: The subject (image or artifact)
 

@@ -1,31 +1,11 @@
 /// A stable, documented, snake_case reason a check did not pass. Codes are part of the JSON contract: extend the
 /// list, never rename a code.
-public struct ReasonCode: RawRepresentable, Hashable, Codable, Sendable, ExpressibleByStringLiteral,
-    CustomStringConvertible, Comparable
-{
+public struct ReasonCode: StableName {
     /// The snake_case code, e.g. `no_matching_signature`.
     public let rawValue: String
 
-    /// Wraps a code; prefer the named constants.
+    /// Wraps a raw string; prefer the named constants.
     public init(rawValue: String) { self.rawValue = rawValue }
-
-    /// Wraps a code given as a literal.
-    public init(stringLiteral value: String) { self.rawValue = value }
-
-    /// Decodes the code from a bare JSON string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    /// Encodes the code as a bare JSON string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: ReasonCode, rhs: ReasonCode) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The decision a subject gets when this is the reason it did not pass: evidence problems fail, failures to
     /// obtain evidence are indeterminate.

@@ -210,54 +210,51 @@ public final class EvidenceVerifier: Sendable {
             ders = instance.certificatesDER
             isPrivate = false
         }
-        var failure: Error?
-        let prepared = material.value(&material.certificateAuthorities, index) { () -> PreparedCA? in
-            do {
-                let certificates = try ders.map { try Certificate(der: $0) }
-                guard let anchor = certificates.last, let issuing = certificates.first else { return nil }
-                let validator = ChainValidator(roots: [anchor], intermediates: Array(certificates.dropLast()))
-                var issuingValidator: ChainValidator? = nil
-                if certificates.count == 1 {
-                    issuingValidator = validator
-                } else if (try? validator.validate(issuing, at: issuing.notBefore)) != nil {
-                    // The intermediate → root part verified once; leaves then need only their own signature checked.
-                    issuingValidator = ChainValidator(roots: [issuing])
-                }
-                return PreparedCA(name: name, validFor: validFor, isPrivate: isPrivate, certificates: certificates,
-                                  validator: validator, issuingValidator: issuingValidator)
-            } catch {
-                failure = error
-                return nil
+        return try prepared(&material.certificateAuthorities, index, what: "certificate authority \(name)") {
+            let certificates = try ders.map { try Certificate(der: $0) }
+            guard let anchor = certificates.last, let issuing = certificates.first else { return nil }
+            let validator = ChainValidator(roots: [anchor], intermediates: Array(certificates.dropLast()))
+            var issuingValidator: ChainValidator? = nil
+            if certificates.count == 1 {
+                issuingValidator = validator
+            } else if (try? validator.validate(issuing, at: issuing.notBefore)) != nil {
+                // The intermediate → root part verified once; leaves then need only their own signature checked.
+                issuingValidator = ChainValidator(roots: [issuing])
             }
+            return PreparedCA(name: name, validFor: validFor, isPrivate: isPrivate, certificates: certificates,
+                              validator: validator, issuingValidator: issuingValidator)
         }
-        guard let prepared else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
-                                             "certificate authority \(name): \(failure.map { "\($0)" } ?? "unusable certificate chain")")
-        }
-        return prepared
     }
 
     /// The prepared timestamp authority at `index` of the trusted root.
     func timestampAuthority(_ index: Int) throws -> PreparedTSA {
         let instance = timestampAuthorityInstances[index]
+        return try prepared(&material.timestampAuthorities, index, what: "timestamp authority \(instance.uri)") {
+            let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
+            guard let root = certificates.last else { return nil }
+            let leaf = certificates.count > 1 ? certificates.first : nil
+            let intermediates = certificates.count > 2 ? Array(certificates.dropFirst().dropLast()) : []
+            return PreparedTSA(instance: instance, roots: [root], intermediates: intermediates, leaf: leaf)
+        }
+    }
+
+    /// Certificate material prepared once (see `PreparedMaterial.value`); material that does not parse is
+    /// `trusted_root_invalid`, never silently dropped.
+    private func prepared<T>(_ table: inout [Int: T?], _ index: Int, what: String, _ make: () throws -> T?) throws -> T {
         var failure: Error?
-        let prepared = material.value(&material.timestampAuthorities, index) { () -> PreparedTSA? in
+        let value = material.value(&table, index) { () -> T? in
             do {
-                let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
-                guard let root = certificates.last else { return nil }
-                let leaf = certificates.count > 1 ? certificates.first : nil
-                let intermediates = certificates.count > 2 ? Array(certificates.dropFirst().dropLast()) : []
-                return PreparedTSA(instance: instance, roots: [root], intermediates: intermediates, leaf: leaf)
+                return try make()
             } catch {
                 failure = error
                 return nil
             }
         }
-        guard let prepared else {
+        guard let value else {
             throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
-                                             "timestamp authority \(instance.uri): \(failure.map { "\($0)" } ?? "unusable certificate chain")")
+                                             "\(what): \(failure.map { "\($0)" } ?? "unusable certificate chain")")
         }
-        return prepared
+        return value
     }
 }
 
