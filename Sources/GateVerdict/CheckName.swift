@@ -24,15 +24,35 @@ public struct CheckName: StableName {
     public static let `internal`: CheckName = "internal"
     /// The artifact file could be read (verify-bundle).
     public static let artifactRead: CheckName = "artifact.read"
+    /// An input file (bundle, trusted root) could be read within its size limit.
+    public static let inputRead: CheckName = "input.read"
     /// The policy is usable (keys, regular expressions, combinations).
     public static let policy: CheckName = "policy"
     /// The trusted material is usable.
-    public static let trustedRoot: CheckName = "trusted_root.material"
+    public static let trustedRoot: CheckName = "trusted_root"
 
     // MARK: One piece of evidence
 
     /// The evidence parses and is well-formed (bundle, layer, payload, envelope).
     public static let evidenceFormat: CheckName = "format"
+    /// A Sigstore bundle file could be read.
+    public static let bundleRead: CheckName = "bundle.read"
+    /// A Sigstore bundle is JSON of the bundle's shape.
+    public static let bundleParse: CheckName = "bundle.parse"
+    /// A Sigstore bundle's media type names a known version.
+    public static let bundleMediaType: CheckName = "bundle.media_type"
+    /// A Sigstore bundle's verification material follows its version's rules.
+    public static let bundleVerificationMaterial: CheckName = "bundle.verification_material"
+    /// A Sigstore bundle's transparency-log entries follow its version's rules.
+    public static let bundleTlogEntries: CheckName = "bundle.tlog_entries"
+    /// A Sigstore bundle's RFC 3161 timestamps are well-formed.
+    public static let bundleTimestamps: CheckName = "bundle.timestamps"
+    /// A Sigstore bundle holds exactly one of a message signature and a DSSE envelope.
+    public static let bundleContent: CheckName = "bundle.content"
+    /// A Sigstore bundle's message signature is well-formed.
+    public static let bundleMessageSignature: CheckName = "bundle.message_signature"
+    /// A Sigstore bundle's DSSE envelope is well-formed.
+    public static let bundleDSSEEnvelope: CheckName = "bundle.dsse_envelope"
     /// The signed payload (simple-signing document, in-toto statement) parses.
     public static let payload: CheckName = "payload"
     /// The evidence is signed the way the policy's signers sign (key vs certificate).
@@ -73,4 +93,49 @@ public struct CheckName: StableName {
     public static let certificateExtensions: CheckName = "certificate.extensions"
     /// Enough evidence (transparency log, timestamps) in total.
     public static let evidence: CheckName = "evidence"
+
+    /// Every check name a verdict can carry, in the order README.md and docs/ARCHITECTURE.md list them (a test holds
+    /// the three together).
+    public static let documented: [CheckName] = [
+        .reference,
+        .manifest,
+        .platform,
+        .fetch,
+        .deadline,
+        .`internal`,
+        .artifactRead,
+        .inputRead,
+        .policy,
+        .trustedRoot,
+        .evidenceFormat,
+        .bundleRead,
+        .bundleParse,
+        .bundleMediaType,
+        .bundleVerificationMaterial,
+        .bundleTlogEntries,
+        .bundleTimestamps,
+        .bundleContent,
+        .bundleMessageSignature,
+        .bundleDSSEEnvelope,
+        .payload,
+        .key,
+        .signature,
+        .artifact,
+        .annotations,
+        .predicateType,
+        .transparencyLog,
+        .transparencyLogSET,
+        .transparencyLogInclusionProof,
+        .transparencyLogCheckpoint,
+        .transparencyLogBody,
+        .timestamp,
+        .time,
+        .certificate,
+        .certificateChain,
+        .certificateSCT,
+        .certificateIdentity,
+        .certificateIssuer,
+        .certificateExtensions,
+        .evidence,
+    ]
 }

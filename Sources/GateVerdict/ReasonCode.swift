@@ -67,8 +67,6 @@ public struct ReasonCode: StableName {
 
     /// The certificate does not chain to a trusted CA at the verified time.
     public static let certificateChainInvalid: ReasonCode = "certificate_chain_invalid"
-    /// The certificate was not valid at the verified time.
-    public static let certificateExpired: ReasonCode = "certificate_expired"
     /// The certificate identity (SAN) does not match the policy.
     public static let identityMismatch: ReasonCode = "identity_mismatch"
     /// The OIDC issuer in the certificate does not match the policy.
@@ -88,17 +86,19 @@ public struct ReasonCode: StableName {
     public static let checkpointInvalid: ReasonCode = "checkpoint_invalid"
     /// The log entry body does not match the signature, key or artifact.
     public static let tlogEntryMismatch: ReasonCode = "tlog_entry_mismatch"
-    /// The log entry names a log that is not in the trusted root.
-    public static let tlogKeyUnknown: ReasonCode = "tlog_key_unknown"
+    /// A transparency-log entry is malformed (body, index, encoding).
+    public static let tlogEntryInvalid: ReasonCode = "tlog_entry_invalid"
     /// An RFC 3161 timestamp did not verify.
     public static let timestampInvalid: ReasonCode = "timestamp_invalid"
     /// No verified time was available to check a certificate against.
     public static let noVerifiedTime: ReasonCode = "no_verified_time"
 
-    // MARK: Scanning
+    // MARK: Input
 
-    /// A scanned image is not pinned by digest.
-    public static let unpinnedImage: ReasonCode = "unpinned_image"
+    /// The policy is unusable (bad regular expression, bad key, incoherent combination); a usage error in the CLI.
+    public static let policyInvalid: ReasonCode = "policy_invalid"
+    /// Input could not be read (a file missing or too large); a usage error in the CLI.
+    public static let inputUnreadable: ReasonCode = "input_unreadable"
 
     // MARK: Could not decide
 
@@ -116,4 +116,48 @@ public struct ReasonCode: StableName {
     public static let trustedRootExpired: ReasonCode = "trusted_root_expired"
     /// A bug or an unexpected condition in the verifier itself.
     public static let internalError: ReasonCode = "internal_error"
+
+    /// Every code that can reach a verdict, in the order README.md and docs/ARCHITECTURE.md list them (a test holds
+    /// the three together).
+    public static let documented: [ReasonCode] = [
+        .notDigestPinned,
+        .invalidReference,
+        .digestMismatch,
+        .sizeMismatch,
+        .imageNotFound,
+        .manifestInvalid,
+        .platformNotFound,
+        .noSignaturesFound,
+        .noMatchingSignature,
+        .signatureInvalid,
+        .keyMismatch,
+        .payloadDigestMismatch,
+        .payloadInvalid,
+        .annotationMismatch,
+        .artifactMismatch,
+        .bundleInvalid,
+        .trustedRootInvalid,
+        .subjectMismatch,
+        .predicateTypeMismatch,
+        .certificateChainInvalid,
+        .identityMismatch,
+        .issuerMismatch,
+        .sctInvalid,
+        .tlogEntryMissing,
+        .setInvalid,
+        .inclusionProofInvalid,
+        .checkpointInvalid,
+        .tlogEntryMismatch,
+        .tlogEntryInvalid,
+        .timestampInvalid,
+        .noVerifiedTime,
+        .policyInvalid,
+        .inputUnreadable,
+        .registryUnreachable,
+        .registryUnauthorized,
+        .registryRateLimited,
+        .registryError,
+        .deadlineExceeded,
+        .internalError,
+    ]
 }

@@ -114,26 +114,60 @@ public struct ImageVerifier: Sendable {
         let manifest = try await source.manifest(reference.repository, descriptor: descriptor)
         subject.checks.append(.passed("manifest", "The manifest matches its digest \(digest) (\(manifest.bytes.count) bytes)"))
         var indexDigest: Digest?
-        if let platform = policy.platform, case .index(let index) = manifest.manifest {
+        var children: [Descriptor] = []
+        var verifyChildren = false
+        switch (policy.indexTarget, manifest.manifest) {
+        case (.platform(let platform), .index(let index)):
             guard let child = index.manifests.first(where: { $0.platform?.matches(platform) ?? false }) else {
                 subject.digest = digest.string
                 subject.decision = .fail
                 subject.reasons = [.platformNotFound]
-                subject.checks.append(.failed("platform", .platformNotFound,
+                subject.checks.append(.failed(.platform, .platformNotFound,
                                               "the index \(digest) has no manifest for \(platform); it has \(index.manifests.compactMap { $0.platform?.description }.joined(separator: ", "))"))
                 return
             }
             indexDigest = digest
             digest = child.digest
             _ = try await source.manifest(reference.repository, descriptor: child)
-            subject.checks.append(.passed("platform", "The index \(indexDigest!) selects \(digest) for \(platform)"))
+            subject.checks.append(.passed(.platform, "The index \(indexDigest!) selects \(digest) for \(platform)"))
+        case (.everyChild, .index(let index)):
+            children = Array(index.manifests.prefix(ImageVerifier.maximumIndexChildren))
+            verifyChildren = true
+            subject.checks.append(.passed(.platform, "Every one of the index's \(children.count) manifests must carry its own \(policy.evidence == .signatures ? "signature" : "attestation") (--every-platform)"))
+        case (.platform, _), (.everyChild, _):
+            // Stated, never silently ignored: a single-platform manifest has no children to choose from.
+            let flag = policy.platform.map { "--platform \($0)" } ?? "--every-platform"
+            let note = "\(flag) does not apply: \(digest) is a single-platform image manifest, not an index; its own signature is verified"
+            subject.checks.append(.passed(.platform, note))
+            subject.messages.append(note)
+        default:
+            break
         }
         subject.digest = digest.string
 
-        // 3. Discovery and verification of every candidate.
-        let reports = try await verifyCandidates(of: reference.repository, digest: digest, at: time)
+        // 3. Discovery and verification of every candidate (of every child, with --every-platform).
+        var reports: [SignatureReport] = []
+        var passed: Bool
+        if !verifyChildren {
+            reports = try await verifyCandidates(of: reference.repository, digest: digest, at: time)
+            passed = reports.contains(where: \.verified)
+        } else {
+            passed = !children.isEmpty   // an index with no manifest has no child that is signed
+            if children.isEmpty { subject.messages.append("the index \(digest) lists no manifest; --every-platform cannot be met") }
+            for child in children {
+                let childReports = try await verifyCandidates(of: reference.repository, digest: child.digest, at: time)
+                reports += childReports.map { report in
+                    var report = report
+                    report.source = "\(child.digest) (\(child.platform?.description ?? "no platform")): \(report.source)"
+                    return report
+                }
+                if !childReports.contains(where: \.verified) {
+                    passed = false
+                    subject.messages.append("the platform manifest \(child.digest) (\(child.platform?.description ?? "no platform")) has no passing \(policy.evidence == .signatures ? "signature" : "attestation"); sign every platform (cosign sign --recursive)")
+                }
+            }
+        }
         subject.signatures = reports
-        let passed = reports.contains(where: \.verified)
 
         // 4. A platform child unsigned while its index is signed: say which digest carries the signature.
         if !passed, let indexDigest {
@@ -159,9 +193,13 @@ public struct ImageVerifier: Sendable {
         } else {
             subject.decision = .fail
             subject.reasons = [.noMatchingSignature] + notes
-            subject.messages.append(ImageVerifier.closestCandidateMessage(reports, what: what))
+            let unverified = reports.filter { !$0.verified }
+            if !unverified.isEmpty { subject.messages.append(ImageVerifier.closestCandidateMessage(unverified, what: what)) }
         }
     }
+
+    /// At most this many children of an index are verified with `--every-platform` (hostile indexes).
+    static let maximumIndexChildren = 64
 
     /// Finds and verifies every signature or attestation of one digest.
     func verifyCandidates(of repository: ImageReference, digest: Digest, at time: Date) async throws -> [SignatureReport] {

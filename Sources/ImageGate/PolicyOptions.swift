@@ -49,6 +49,9 @@ public struct PolicyOptions: Sendable, Equatable {
     public var platform: String?
     /// `--allow-tags`.
     public var allowTags = false
+    /// `--every-platform`: for an index, every platform manifest must carry its own passing signature, instead of
+    /// the index's own signature being verified.
+    public var everyPlatform = false
 
     /// Creates empty options; set the fields that were given.
     public init(purpose: Purpose = .images) { self.purpose = purpose }
@@ -80,6 +83,9 @@ public struct PolicyOptions: Sendable, Equatable {
             throw invalid("--staging and --trusted-root exclude each other; give one")
         }
         if predicateType != nil && !attestations { throw invalid("--type applies only with --attestations") }
+        if platform != nil && everyPlatform {
+            throw invalid("--platform and --every-platform exclude each other: one platform's manifest, or all of them")
+        }
         var seen: [String: String] = [:]
         for annotation in annotations {
             guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {
@@ -95,8 +101,8 @@ public struct PolicyOptions: Sendable, Equatable {
         if !annotations.isEmpty && attestations {
             throw invalid("-a applies to signatures' payloads; attestations carry no such annotations — drop -a, or verify signatures")
         }
-        if purpose == .artifact && (!annotations.isEmpty || attestations || platform != nil || allowTags || certificateChainFile != nil) {
-            throw invalid("verify-bundle takes no image options (-a, --attestations, --platform, --allow-tags, --certificate-chain)")
+        if purpose == .artifact && (!annotations.isEmpty || attestations || platform != nil || everyPlatform || allowTags || certificateChainFile != nil) {
+            throw invalid("verify-bundle takes no image options (-a, --attestations, --platform, --every-platform, --allow-tags, --certificate-chain)")
         }
     }
 
@@ -116,7 +122,7 @@ public struct PolicyOptions: Sendable, Equatable {
                 } catch let error as SignatureVerificationError {
                     throw error
                 } catch {
-                    throw SignatureVerificationError(.policyInvalid, check: "policy.key", "--key \(path) is not a usable PEM public key: \(error)")
+                    throw SignatureVerificationError(.policyInvalid, check: .policy, "--key \(path) is not a usable PEM public key: \(error)")
                 }
             })
         } else {
@@ -139,7 +145,7 @@ public struct PolicyOptions: Sendable, Equatable {
                 throw SignatureVerificationError(.policyInvalid, check: "policy", "--platform \(platform): \(error)")
             }
         } else {
-            indexTarget = .index
+            indexTarget = everyPlatform ? .everyChild : .index
         }
         // verify-bundle: a key-signed bundle needs a log entry or a timestamp, which the verifier demands itself.
         let ignoreLog = insecureIgnoreTransparencyLog || (purpose == .artifact && !keyFiles.isEmpty)

@@ -55,7 +55,7 @@ func benchBundles(_ arguments: [String]) async throws {
     // 2. Merkle inclusion proofs from the bundle's entry.
     let bundle = try SigstoreBundle(json: bundleJSON)
     guard let entry = bundle.tlogEntries.first, let proof = entry.inclusionProof else {
-        throw SignatureVerificationError(.bundleInvalid, check: "bench", "the benchmark bundle has no inclusion proof")
+        throw SignatureVerificationError(.bundleInvalid, check: .internal, "the benchmark bundle has no inclusion proof")
     }
     let leafHash = MerkleTree.leafHash(entry.canonicalizedBody)
     let merkleRate = measure(minimumSeconds: 1) {
@@ -66,19 +66,19 @@ func benchBundles(_ arguments: [String]) async throws {
     // 3. The OpenSSL limit with this bundle's real keys and signatures.
     guard let leafDER = bundle.verificationMaterial.leafCertificateDER,
           case .messageSignature(let message) = bundle.content else {
-        throw SignatureVerificationError(.bundleInvalid, check: "bench", "the benchmark bundle must be a certificate-signed message signature")
+        throw SignatureVerificationError(.bundleInvalid, check: .internal, "the benchmark bundle must be a certificate-signed message signature")
     }
     let leaf = try Certificate(der: leafDER)
     let production = try TrustedRoot.production()
     guard let intermediateDER = production.certificateAuthorities.last?.certificatesDER.first else {
-        throw SignatureVerificationError(.trustedRootInvalid, check: "bench", "no Fulcio intermediate in the production root")
+        throw SignatureVerificationError(.trustedRootInvalid, check: .internal, "no Fulcio intermediate in the production root")
     }
     let intermediate = try Certificate(der: intermediateDER)
     let tbsDigest384 = HashAlgorithm.sha384.hash(leaf.tbsDER)
     let artifactDigest = HashAlgorithm.sha256.hash(artifactBytes)
     guard intermediate.publicKey.isValidSignature(leaf.signatureValue, forDigest: tbsDigest384, hash: .sha384),
           leaf.publicKey.isValidSignature(message.signature, forDigest: artifactDigest, hash: .sha256) else {
-        throw SignatureVerificationError(.signatureInvalid, check: "bench", "reference signatures do not verify")
+        throw SignatureVerificationError(.signatureInvalid, check: .internal, "reference signatures do not verify")
     }
     let opensslRate = measure(minimumSeconds: 2) {
         var ok = intermediate.publicKey.isValidSignature(leaf.signatureValue, forDigest: tbsDigest384, hash: .sha384)
@@ -86,7 +86,7 @@ func benchBundles(_ arguments: [String]) async throws {
         if !ok { failures += 1 }
     }
     guard failures == 0 else {
-        throw SignatureVerificationError(.signatureInvalid, check: "bench", "\(failures) verifications failed during the benchmark")
+        throw SignatureVerificationError(.signatureInvalid, check: .internal, "\(failures) verifications failed during the benchmark")
     }
 
     // Where the time goes: each stage alone, with the same inputs.
@@ -155,7 +155,7 @@ private func timeProcess(_ path: String, _ arguments: [String], runs: Int) throw
         process.waitUntilExit()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         guard process.terminationStatus == 0 else {
-            throw SignatureVerificationError(.signatureInvalid, check: "bench", "\(path) exited \(process.terminationStatus)")
+            throw SignatureVerificationError(.signatureInvalid, check: .internal, "\(path) exited \(process.terminationStatus)")
         }
     }
     return times.sorted()[runs / 2]

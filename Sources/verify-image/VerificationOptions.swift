@@ -31,8 +31,11 @@ struct VerificationOptions: ParsableArguments {
     @Option(name: .customLong("type"), help: "With --attestations: predicate type (slsaprovenance, spdx, cyclonedx, vuln, custom, or a URI).")
     var predicateType: String?
 
-    @Option(name: .customLong("platform"), help: "For a multi-platform index: verify this OS/ARCH[/VARIANT] manifest.")
+    @Option(name: .customLong("platform"), help: "For a multi-platform index: verify this OS/ARCH[/VARIANT] manifest's own signature instead of the index's (stated as not applying to a single-platform manifest).")
     var platform: String?
+
+    @Flag(name: .customLong("every-platform"), help: "For a multi-platform index: every platform manifest must carry its own passing signature (default: the index's own signature).")
+    var everyPlatform = false
 
     @Flag(name: .customLong("allow-tags"), help: "Let a reference by tag pass (it is still resolved and reported).")
     var allowTags = false
@@ -53,6 +56,7 @@ struct VerificationOptions: ParsableArguments {
         options.predicateType = predicateType
         options.platform = platform
         options.allowTags = allowTags
+        options.everyPlatform = everyPlatform
         return options
     }
 

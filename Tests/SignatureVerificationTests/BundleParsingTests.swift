@@ -48,7 +48,7 @@ import Testing
             try TrustedRoot(json: BundleFixtures.data("sigstore-python/trusted_root/trustedroot.badtype.json"))
         }
         #expect(error?.code == .trustedRootInvalid)
-        #expect(error?.check == "trusted_root.media_type")
+        #expect(error?.check == .trustedRoot)
     }
 
     @Test func tlogWithoutValidityStartIsRejected() throws {

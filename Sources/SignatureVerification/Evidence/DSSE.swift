@@ -80,18 +80,18 @@ public struct InTotoStatement: Sendable, Equatable {
         do {
             wire = try JSONDecoder().decode(WireStatement.self, from: Data(json))
         } catch {
-            throw SignatureVerificationError(.bundleInvalid, check: "dsse.statement",
+            throw SignatureVerificationError(.bundleInvalid, check: .payload,
                                              "DSSE payload is not an in-toto statement: \(describeDecodingError(error))")
         }
         guard let type = wire._type, InTotoStatement.acceptedTypes.contains(type) else {
-            throw SignatureVerificationError(.bundleInvalid, check: "dsse.statement",
+            throw SignatureVerificationError(.bundleInvalid, check: .payload,
                                              "in-toto statement _type \(wire._type ?? "(missing)") is not Statement v0.1 or v1")
         }
         guard let subjects = wire.subject, !subjects.isEmpty else {
-            throw SignatureVerificationError(.bundleInvalid, check: "dsse.statement", "in-toto statement has no subject")
+            throw SignatureVerificationError(.bundleInvalid, check: .payload, "in-toto statement has no subject")
         }
         guard subjects.count <= InTotoStatement.maximumSubjects else {
-            throw SignatureVerificationError(.bundleInvalid, check: "dsse.statement",
+            throw SignatureVerificationError(.bundleInvalid, check: .payload,
                                              "in-toto statement has \(subjects.count) subjects, more than \(InTotoStatement.maximumSubjects)")
         }
         self.type = type
@@ -99,7 +99,7 @@ public struct InTotoStatement: Sendable, Equatable {
         self.subjects = try subjects.map { subject in
             let digests = subject.digest ?? [:]
             guard digests.count <= InTotoStatement.maximumDigestsPerSubject else {
-                throw SignatureVerificationError(.bundleInvalid, check: "dsse.statement",
+                throw SignatureVerificationError(.bundleInvalid, check: .payload,
                                                  "an in-toto subject has \(digests.count) digests, more than \(InTotoStatement.maximumDigestsPerSubject)")
             }
             return Subject(name: subject.name ?? "", digests: digests)

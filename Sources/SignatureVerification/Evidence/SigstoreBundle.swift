@@ -116,7 +116,7 @@ public struct SigstoreBundle: Sendable {
     /// Parses a bundle from its JSON bytes; throws `bundle_invalid` naming the field and the rule broken.
     public init(json: Data) throws {
         guard json.count <= SigstoreBundle.maximumSize else {
-            throw bundleError("bundle.parse", "bundle is \(json.count) bytes, more than the \(SigstoreBundle.maximumSize) accepted")
+            throw bundleError(.bundleParse, "bundle is \(json.count) bytes, more than the \(SigstoreBundle.maximumSize) accepted")
         }
         let wire: WireBundle
         do {
@@ -124,7 +124,7 @@ public struct SigstoreBundle: Sendable {
         } catch let error as SignatureVerificationError {
             throw error
         } catch {
-            throw bundleError("bundle.parse", "bundle is not valid JSON of the bundle shape: \(describeDecodingError(error))")
+            throw bundleError(.bundleParse, "bundle is not valid JSON of the bundle shape: \(describeDecodingError(error))")
         }
         try self.init(wire: wire)
     }
@@ -135,7 +135,7 @@ public struct SigstoreBundle: Sendable {
         do {
             data = try readFileBounded(path, limit: SigstoreBundle.maximumSize)
         } catch let error as SignatureVerificationError {
-            throw bundleError("bundle.read", error.message)
+            throw bundleError(.bundleRead, error.message)
         }
         try self.init(json: data)
     }
@@ -155,22 +155,22 @@ public struct SigstoreBundle: Sendable {
     }
 
     private init(wire: WireBundle) throws {
-        guard let mediaType = wire.mediaType else { throw bundleError("bundle.media_type", "bundle has no mediaType") }
+        guard let mediaType = wire.mediaType else { throw bundleError(.bundleMediaType, "bundle has no mediaType") }
         guard let version = SigstoreBundle.version(ofMediaType: mediaType) else {
-            throw bundleError("bundle.media_type",
+            throw bundleError(.bundleMediaType,
                               "unsupported bundle mediaType \"\(mediaType)\"; expected application/vnd.dev.sigstore.bundle.v0.3+json or …bundle+json;version=0.1|0.2|0.3")
         }
         self.mediaType = mediaType
         self.version = version
         guard let material = wire.verificationMaterial else {
-            throw bundleError("bundle.verification_material", "bundle has no verificationMaterial")
+            throw bundleError(.bundleVerificationMaterial, "bundle has no verificationMaterial")
         }
 
         // Key or certificate material (a protobuf oneof: exactly one).
         let present = [material.publicKey != nil, material.x509CertificateChain != nil, material.certificate != nil]
             .filter { $0 }.count
         guard present == 1 else {
-            throw bundleError("bundle.verification_material",
+            throw bundleError(.bundleVerificationMaterial,
                               present == 0 ? "verificationMaterial has no publicKey, x509CertificateChain or certificate"
                                            : "verificationMaterial sets more than one of publicKey, x509CertificateChain, certificate")
         }
@@ -178,15 +178,15 @@ public struct SigstoreBundle: Sendable {
             verificationMaterial = .publicKey(hint: key.hint)
         } else if let chain = material.x509CertificateChain {
             guard version < .v0_3 else {
-                throw bundleError("bundle.verification_material",
+                throw bundleError(.bundleVerificationMaterial,
                                   "a v0.3 bundle must carry a single `certificate`, not an x509CertificateChain")
             }
             let certificates = chain.certificates ?? []
             guard !certificates.isEmpty else {
-                throw bundleError("bundle.verification_material", "x509CertificateChain is empty; a certificate is required")
+                throw bundleError(.bundleVerificationMaterial, "x509CertificateChain is empty; a certificate is required")
             }
             guard certificates.count <= SigstoreBundle.maximumChainLength else {
-                throw bundleError("bundle.verification_material",
+                throw bundleError(.bundleVerificationMaterial,
                                   "x509CertificateChain has \(certificates.count) certificates, more than \(SigstoreBundle.maximumChainLength)")
             }
             verificationMaterial = .certificateChain(try certificates.enumerated().map { index, cert in
@@ -195,7 +195,7 @@ public struct SigstoreBundle: Sendable {
         } else if let cert = material.certificate {
             verificationMaterial = .certificate(try decodeBytes(cert.rawBytes, field: "certificate.rawBytes"))
         } else {
-            throw bundleError("bundle.verification_material", "verificationMaterial is empty")
+            throw bundleError(.bundleVerificationMaterial, "verificationMaterial is empty")
         }
 
         // Content (oneof).
@@ -205,12 +205,12 @@ public struct SigstoreBundle: Sendable {
             var digest: [UInt8]? = nil
             if let messageDigest = message.messageDigest {
                 guard let name = messageDigest.algorithm, let mapped = hashAlgorithm(protoName: name) else {
-                    throw bundleError("bundle.message_signature",
+                    throw bundleError(.bundleMessageSignature,
                                       "messageDigest.algorithm \(messageDigest.algorithm ?? "(missing)") is not SHA2_256, SHA2_384 or SHA2_512")
                 }
                 let value = try decodeBytes(messageDigest.digest, field: "messageSignature.messageDigest.digest")
                 guard value.count == mapped.byteCount else {
-                    throw bundleError("bundle.message_signature",
+                    throw bundleError(.bundleMessageSignature,
                                       "messageDigest.digest is \(value.count) bytes, \(mapped.rawValue) needs \(mapped.byteCount)")
                 }
                 algorithm = mapped
@@ -220,7 +220,7 @@ public struct SigstoreBundle: Sendable {
             content = .messageSignature(MessageSignature(digestAlgorithm: algorithm, digest: digest, signature: signature))
         case (nil, let envelope?):
             guard let payloadType = envelope.payloadType else {
-                throw bundleError("bundle.dsse_envelope", "dsseEnvelope.payloadType is missing")
+                throw bundleError(.bundleDSSEEnvelope, "dsseEnvelope.payloadType is missing")
             }
             let payload = try decodeBytes(envelope.payload, field: "dsseEnvelope.payload", allowEmpty: true)
             let signatures = try (envelope.signatures ?? []).enumerated().map { index, signature in
@@ -228,18 +228,18 @@ public struct SigstoreBundle: Sendable {
                                        signature: try decodeBytes(signature.sig, field: "dsseEnvelope.signatures[\(index)].sig"))
             }
             guard signatures.count <= 32 else {
-                throw bundleError("bundle.dsse_envelope", "dsseEnvelope has \(signatures.count) signatures; exactly one is allowed")
+                throw bundleError(.bundleDSSEEnvelope, "dsseEnvelope has \(signatures.count) signatures; exactly one is allowed")
             }
             content = .dsseEnvelope(DSSEEnvelope(payloadType: payloadType, payload: payload, signatures: signatures))
         case (nil, nil):
-            throw bundleError("bundle.content", "bundle has neither messageSignature nor dsseEnvelope")
+            throw bundleError(.bundleContent, "bundle has neither messageSignature nor dsseEnvelope")
         case (_?, _?):
-            throw bundleError("bundle.content", "bundle has both messageSignature and dsseEnvelope; exactly one is allowed")
+            throw bundleError(.bundleContent, "bundle has both messageSignature and dsseEnvelope; exactly one is allowed")
         }
 
         // Transparency-log entries.
         guard material.tlogEntryCount <= SigstoreBundle.maximumTlogEntries else {
-            throw bundleError("bundle.tlog_entries",
+            throw bundleError(.bundleTlogEntries,
                               "bundle has \(material.tlogEntryCount) transparency-log entries, more than the \(SigstoreBundle.maximumTlogEntries) accepted")
         }
         let entries = material.tlogEntries ?? []
@@ -248,7 +248,7 @@ public struct SigstoreBundle: Sendable {
             let shape = try TlogEntryShape(entry, field: "tlogEntries[\(index)]", version: version)
             let key = (shape.logID).hexString + "/" + String(shape.logIndex)
             guard seen.insert(key).inserted else {
-                throw bundleError("bundle.tlog_entries", "tlogEntries[\(index)] repeats log \((shape.logID.prefix(4)).hexString)… index \(shape.logIndex)")
+                throw bundleError(.bundleTlogEntries, "tlogEntries[\(index)] repeats log \((shape.logID.prefix(4)).hexString)… index \(shape.logIndex)")
             }
             return shape
         }
@@ -257,14 +257,14 @@ public struct SigstoreBundle: Sendable {
         // RFC 3161 timestamps.
         let timestamps = material.timestampVerificationData?.rfc3161Timestamps ?? []
         guard timestamps.count <= SigstoreBundle.maximumTimestamps else {
-            throw bundleError("bundle.timestamps",
+            throw bundleError(.bundleTimestamps,
                               "bundle has \(timestamps.count) RFC 3161 timestamps, more than the \(SigstoreBundle.maximumTimestamps) accepted")
         }
         let decodedTimestamps = try timestamps.enumerated().map { index, timestamp in
             try decodeBytes(timestamp.signedTimestamp, field: "rfc3161Timestamps[\(index)].signedTimestamp")
         }
         guard Set(decodedTimestamps).count == decodedTimestamps.count else {
-            throw bundleError("bundle.timestamps", "bundle repeats the same RFC 3161 timestamp; each must appear once")
+            throw bundleError(.bundleTimestamps, "bundle repeats the same RFC 3161 timestamp; each must appear once")
         }
         rfc3161Timestamps = decodedTimestamps
     }
@@ -285,11 +285,11 @@ func bundleError(_ check: CheckName, _ message: String) -> SignatureVerification
 }
 
 private func decodeBytes(_ text: String?, field: String, allowEmpty: Bool = false) throws -> [UInt8] {
-    guard let text else { throw bundleError("bundle.parse", "\(field) is missing") }
+    guard let text else { throw bundleError(.bundleParse, "\(field) is missing") }
     guard let bytes = protoBase64Decode(text) else {
-        throw bundleError("bundle.parse", "\(field) is not valid base64")
+        throw bundleError(.bundleParse, "\(field) is not valid base64")
     }
-    guard allowEmpty || !bytes.isEmpty else { throw bundleError("bundle.parse", "\(field) is empty") }
+    guard allowEmpty || !bytes.isEmpty else { throw bundleError(.bundleParse, "\(field) is empty") }
     return bytes
 }
 
@@ -326,7 +326,7 @@ private struct WireBundle: Decodable {
                 do {
                     tlogEntries = try container.decodeIfPresent([TransparencyLogEntry].self, forKey: .tlogEntries)
                 } catch let error as TransparencyLogError {
-                    throw bundleError("bundle.tlog_entries", error.message)
+                    throw bundleError(.bundleTlogEntries, error.message)
                 }
             }
         }
@@ -363,7 +363,7 @@ extension SigstoreBundle.TlogEntryShape {
     /// Applies the bundle-level rules to a decoded entry: non-negative indexes and times, a log id, kind/version,
     /// a body, a promise in v0.1, a proof in v0.2+, a checkpoint with every proof.
     init(_ entry: TransparencyLogEntry, field: String, version: SigstoreBundle.Version) throws {
-        func fail(_ message: String) -> SignatureVerificationError { bundleError("bundle.tlog_entries", "\(field): \(message)") }
+        func fail(_ message: String) -> SignatureVerificationError { bundleError(.bundleTlogEntries, "\(field): \(message)") }
         guard entry.logIndex >= 0 else { throw fail("logIndex \(entry.logIndex) is negative") }
         guard !entry.logID.isEmpty else { throw fail("logId.keyId is missing") }
         guard !entry.kindVersion.kind.isEmpty, !entry.kindVersion.version.isEmpty else { throw fail("kindVersion is missing") }

@@ -26,7 +26,7 @@ public struct StringMatcher: Sendable, Hashable, CustomStringConvertible {
             let compiled = try NSRegularExpression(pattern: "\\A(?:\(pattern))\\z", options: [])
             return StringMatcher(kind: .regexp, value: pattern, regex: RegexBox(compiled))
         } catch {
-            throw SignatureVerificationError(.policyInvalid, check: "policy.regexp",
+            throw SignatureVerificationError(.policyInvalid, check: .policy,
                                              "regular expression \"\(pattern)\" does not compile: \(error.localizedDescription)")
         }
     }

@@ -91,21 +91,21 @@ public struct TrustedRoot: Sendable {
     /// Parses a trusted root from its JSON bytes; throws `trusted_root_invalid` naming the missing or bad field.
     public init(json: Data) throws {
         guard json.count <= TrustedRoot.maximumSize else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.parse",
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "trusted root is \(json.count) bytes, more than the \(TrustedRoot.maximumSize) accepted")
         }
         let wire: WireTrustedRoot
         do {
             wire = try JSONDecoder().decode(WireTrustedRoot.self, from: json)
         } catch {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.parse",
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "trusted root is not valid JSON of the expected shape: \(describeDecodingError(error))")
         }
         guard let mediaType = wire.mediaType else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.media_type", "trusted root has no mediaType")
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "trusted root has no mediaType")
         }
         guard TrustedRoot.acceptedMediaTypes.contains(mediaType) else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.media_type",
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "unsupported trusted root mediaType \"\(mediaType)\"; expected application/vnd.dev.sigstore.trustedroot+json;version=0.1")
         }
         self.mediaType = mediaType
@@ -125,7 +125,7 @@ public struct TrustedRoot: Sendable {
         do {
             data = try readFileBounded(path, limit: TrustedRoot.maximumSize)
         } catch let error as SignatureVerificationError {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.read", error.message)
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, error.message)
         }
         try self.init(json: data)
     }
@@ -198,21 +198,21 @@ struct WireTimeRange: Decodable {
 
     func validated(field: String) throws -> ValidityPeriod {
         guard let startText = start else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.valid_for",
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "\(field).validFor.start is missing; every trusted key and authority needs a start of validity")
         }
         guard let startDate = parseRFC3339(startText) else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.valid_for",
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "\(field).validFor.start \"\(startText)\" is not an RFC 3339 time")
         }
         var endDate: Date? = nil
         if let end {
             guard let parsed = parseRFC3339(end) else {
-                throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.valid_for",
+                throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                                  "\(field).validFor.end \"\(end)\" is not an RFC 3339 time")
             }
             guard parsed >= startDate else {
-                throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.valid_for",
+                throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                                  "\(field).validFor ends before it starts")
             }
             endDate = parsed
@@ -237,12 +237,12 @@ private struct WireLog: Decodable {
 
     func validated(field: String) throws -> TransparencyLogInstance {
         func fail(_ message: String) -> SignatureVerificationError {
-            SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.log", "\(field): \(message)")
+            SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "\(field): \(message)")
         }
         guard let publicKey, let raw = publicKey.rawBytes else { throw fail("publicKey.rawBytes is missing") }
         guard let der = protoBase64Decode(raw), !der.isEmpty else { throw fail("publicKey.rawBytes is not base64") }
         guard let validFor = publicKey.validFor else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.valid_for",
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "\(field).publicKey.validFor is missing; every trusted key needs a start of validity")
         }
         let period = try validFor.validated(field: "\(field).publicKey")
@@ -277,7 +277,7 @@ private struct WireAuthority: Decodable {
 
     func validated(field: String) throws -> CertificateAuthorityInstance {
         func fail(_ message: String) -> SignatureVerificationError {
-            SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.authority", "\(field): \(message)")
+            SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "\(field): \(message)")
         }
         guard let certificates = certChain?.certificates, !certificates.isEmpty else {
             throw fail("certChain.certificates is missing or empty")
@@ -289,7 +289,7 @@ private struct WireAuthority: Decodable {
             return der
         }
         guard let validFor else {
-            throw SignatureVerificationError(.trustedRootInvalid, check: "trusted_root.valid_for",
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "\(field).validFor is missing; every trusted authority needs a start of validity")
         }
         return CertificateAuthorityInstance(organization: subject?.organization ?? "", commonName: subject?.commonName ?? "",

@@ -17,7 +17,9 @@ public struct SimpleSigningPayload: Sendable, Hashable {
     public let dockerReference: String
     /// `critical.image.docker-manifest-digest`: the manifest digest the signature is about.
     public let manifestDigest: String
-    /// `optional`: creator, timestamp and the `-a key=value` annotations, as strings.
+    /// `optional`: the annotations whose JSON value is a string (creator and the `-a key=value` annotations).
+    /// Values of other JSON types are not here: a required annotation is compared as JSON, so `-a n=1` is not met
+    /// by `"n": 1` (cosign writes `-a` values as strings).
     public let optional: [String: String]
     /// `optional.timestamp` (seconds since 1970), when present.
     public let timestamp: Int64?
@@ -68,11 +70,8 @@ public struct SimpleSigningPayload: Sendable, Hashable {
                         throw invalid("has a non-integer optional.timestamp")
                     }
                     timestamp = number.int64Value
-                    optional[key] = number.stringValue
                 } else if let string = value as? String {
                     optional[key] = string
-                } else if let number = value as? NSNumber {
-                    optional[key] = number.stringValue
                 }
             }
         default:
