@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 9's flag findings, end to end: flags that cannot apply are usage errors (exit 64), never silent no-ops.
