@@ -239,4 +239,30 @@ import Testing
         }
         #expect(error?.code == .timestampInvalid || error?.code == .noVerifiedTime, "\(error?.description ?? "")")
     }
+
+    /// A leaf without the code-signing EKU is refused when it chains to a trusted root's CA (Fulcio's rule), while
+    /// the same leaf passes under the same CA given as a private chain (before: the cosign path accepted a leaf with
+    /// no EKU whatever CA issued it).
+    @Test func aLeafWithoutCodeSigningEKUIsRefusedUnderATrustedRootCA() throws {
+        let fixture = "dir-img-cosign-pki-valid"
+        let layer = try #require(try ContainersImage.layers(fixture).first)
+        let pem = { (name: String) in try Certificate.parsePEM(String(contentsOf: ContainersImage.root.appendingPathComponent(name), encoding: .utf8)) }
+        let chain = try pem("pki_intermediate_crts.pem") + pem("pki_root_crts.pem")
+        let asTrustedRoot = try Self.productionRoot { root in
+            var authorities = root["certificateAuthorities"] as? [[String: Any]] ?? []
+            var authority = authorities[0]
+            authority["certChain"] = ["certificates": chain.map { ["rawBytes": Data($0.der).base64EncodedString()] }]
+            authority["validFor"] = ["start": "2000-01-01T00:00:00Z"]
+            authorities = [authority]
+            root["certificateAuthorities"] = authorities
+        }
+        let policy = try VerificationPolicy(trust: .init(trustedRoot: asTrustedRoot),
+                                            signers: .identities([.init(issuer: try .regexp(".*"), subject: .exact("qiwan@redhat.com"))]),
+                                            insecureIgnoreTransparencyLog: true, insecureIgnoreSCT: true)
+        let report = ContainersImage.report(EvidenceVerifier(policy: policy), layer, imageDigest: try ContainersImage.imageDigest(fixture))
+        #expect(!report.verified)
+        #expect(report.failureReasons == [.certificateChainInvalid], "\(report.checks)")
+        let detail = report.checks.last?.detail.lowercased() ?? ""
+        #expect(detail.contains("extended") || detail.contains("1.3.6.1.5.5.7.3.3"), "\(detail)")
+    }
 }
