@@ -158,6 +158,7 @@ public struct ReasonCode: StableName {
         .registryRateLimited,
         .registryError,
         .deadlineExceeded,
+        .trustedRootExpired,
         .internalError,
     ]
 }

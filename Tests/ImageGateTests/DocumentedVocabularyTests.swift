@@ -35,6 +35,21 @@ struct DocumentedVocabularyTests {
         #expect(try Self.block("check-names", in: document) == Set(CheckName.documented.map(\.rawValue)))
     }
 
+    /// Every constant declared in ReasonCode.swift and CheckName.swift is in the documented list (a code added
+    /// without documenting it fails here).
+    @Test func everyDeclaredConstantIsInTheDocumentedList() throws {
+        for (file, type, documented) in [("Sources/GateVerdict/ReasonCode.swift", "ReasonCode", Set(ReasonCode.documented.map(\.rawValue))),
+                                         ("Sources/GateVerdict/CheckName.swift", "CheckName", Set(CheckName.documented.map(\.rawValue)))] {
+            let text = try String(contentsOf: packageRoot.appendingPathComponent(file), encoding: .utf8)
+            let pattern = try NSRegularExpression(pattern: "public static let `?\\w+`?: \(type) = \"([^\"]+)\"")
+            let declared = Set(pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+                Range($0.range(at: 1), in: text).map { String(text[$0]) }
+            })
+            #expect(!declared.isEmpty)
+            #expect(declared == documented, "\(type): declared but not documented \(declared.subtracting(documented).sorted()), documented but not declared \(documented.subtracting(declared).sorted())")
+        }
+    }
+
     /// Every code a lower module can produce maps to a documented code (nothing leaks unmapped).
     @Test func everyProducibleCodeIsDocumented() {
         let documented = Set(ReasonCode.documented)
