@@ -37,45 +37,45 @@ struct SignedCore: Hashable {
 /// One fixed verification setting and the signed cores of the known-good bundles that pass in it.
 struct Setting: Sendable {
     let name: String
-    let verifier: BundleVerifier
-    let policy: BundleSignerPolicy
+    let verifier: EvidenceVerifier
     let artifact: Artifact
     let knownGood: Set<SignedCore>
 
-    init(name: String, root: TrustedRoot, policy: BundleSignerPolicy, seeds: [[UInt8]]) {
+    init(name: String, policy: VerificationPolicy, seeds: [[UInt8]]) {
         self.name = name
-        verifier = BundleVerifier(trustedRoot: root)
-        self.policy = policy
+        verifier = EvidenceVerifier(policy: policy)
         artifact = .bytes(Data(FuzzFixtures.bytes("sigstore/conformance/bundle-verify/a.txt")))
         var good = Set<SignedCore>()
         for seed in seeds {
             guard let bundle = try? SigstoreBundle(json: Data(seed)),
-                  (try? verifier.verify(bundle: bundle, artifact: artifact, policy: policy)) != nil else { continue }
+                  (try? verifier.verify(bundle: bundle, artifact: artifact)) != nil else { continue }
             good.insert(SignedCore(bundle))
         }
         invariant(!good.isEmpty, "harness set-up: no known-good bundle verifies in setting \(name)")
         knownGood = good
     }
 
-    func verify(_ bundle: SigstoreBundle) -> BundleVerificationResult? {
-        try? verifier.verify(bundle: bundle, artifact: artifact, policy: policy)
+    func verify(_ bundle: SigstoreBundle) -> SignatureReport? {
+        try? verifier.verify(bundle: bundle, artifact: artifact)
     }
 }
 
 let settings: [Setting] = {
     let folder = "sigstore/conformance/bundle-verify"
     let seeds = FuzzFixtures.files(under: folder, endingWith: ["bundle.sigstore.json"]).map(FuzzFixtures.bytes)
-    let identity = BundleSignerPolicy.certificate(
-        identity: .exact("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"),
-        issuer: .exact("https://token.actions.githubusercontent.com"))
+    let identity = VerificationPolicy.Signers.identities([.init(
+        issuer: .exact("https://token.actions.githubusercontent.com"),
+        subject: .exact("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"))])
     do {
         let production = try TrustedRoot.production()
         let rekorV2 = try TrustedRoot(json: Data(FuzzFixtures.bytes("\(folder)/rekor2-happy-path/trusted_root.json")))
         let managedKey = try PublicKey(pem: FuzzFixtures.text("\(folder)/managed-key-happy-path/key.pub"))
         return [
-            Setting(name: "production keyless", root: production, policy: identity, seeds: seeds),
-            Setting(name: "rekor v2 keyless", root: rekorV2, policy: identity, seeds: seeds),
-            Setting(name: "production managed key", root: production, policy: .key(managedKey), seeds: seeds),
+            Setting(name: "production keyless", policy: try VerificationPolicy(trust: .init(trustedRoot: production), signers: identity), seeds: seeds),
+            Setting(name: "rekor v2 keyless", policy: try VerificationPolicy(trust: .init(trustedRoot: rekorV2), signers: identity), seeds: seeds),
+            // verify-bundle's key rule: a log entry or a timestamp.
+            Setting(name: "production managed key", policy: try VerificationPolicy(trust: .init(trustedRoot: production), signers: .keys([managedKey]),
+                                                                                   insecureIgnoreTransparencyLog: true), seeds: seeds),
         ]
     } catch {
         fatalError("harness set-up: \(error)")
@@ -97,7 +97,8 @@ public func fuzzBundle(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             else { continue }
             let again = (try? SigstoreBundle(json: reencoded)).flatMap(setting.verify)
             invariant(again != nil, "\(setting.name): the bundle no longer verifies after re-encoding its JSON")
-            invariant(again?.signer == result.signer && again?.logEntries == result.logEntries,
+            invariant(again?.keyID == result.keyID && again?.certificateIdentity == result.certificateIdentity
+                      && again?.tlogIndex == result.tlogIndex && again?.integratedTime == result.integratedTime,
                       "\(setting.name): re-encoding the JSON changed the signer or the log entries")
         }
     }

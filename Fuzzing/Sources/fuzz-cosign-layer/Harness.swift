@@ -1,5 +1,5 @@
 // Cosign signature layers with their annotations (signature, certificate, chain, Rekor bundle, RFC 3161
-// timestamp), verified by CosignVerifier. The input is containers/image's `dir:` signature file
+// timestamp), verified by the cosign layer adapter and EvidenceVerifier. The input is containers/image's `dir:` signature file
 // ("\0sigstore-json\n" + {"mimeType", "payload" (base64), "annotations"}), so its real fixtures are the seeds.
 //
 // Invariant (differential): a layer that verifies carries the payload and signature of a known-good layer that
@@ -46,16 +46,26 @@ let seedLayers: [(layer: CosignLayer, digest: String)] = zip(fixtures, imageDige
 
 struct Setting {
     let name: String
-    let verifier: CosignVerifier
+    let verifier: EvidenceVerifier
     let knownGood: Set<SignedLayer>
 
-    init(_ name: String, _ policy: CosignVerificationPolicy, root: TrustedRoot?) {
+    init(_ name: String, _ policy: VerificationPolicy) {
         self.name = name
-        do { verifier = try CosignVerifier(policy: policy, trustedRoot: root) } catch { fatalError("harness set-up: \(error)") }
-        let verifier = self.verifier
-        knownGood = Set(seedLayers.filter { verifier.verify($0.layer, imageDigest: $0.digest, source: "seed", now: now).verified }
-            .map { SignedLayer($0.layer) })
+        verifier = EvidenceVerifier(policy: policy)
+        let setting = self
+        knownGood = Set(seedLayers.filter { setting.verify($0.layer, imageDigest: $0.digest).verified }.map { SignedLayer($0.layer) })
         invariant(!knownGood.isEmpty, "harness set-up: no seed layer verifies in setting \(name)")
+    }
+
+    /// The layer verified for an image digest, as ImageVerifier does it.
+    func verify(_ layer: CosignLayer, imageDigest: String) -> SignatureReport {
+        var keyBased = false
+        if case .keys = verifier.policy.signers { keyBased = true }
+        let artifact = Artifact.parseDigest(imageDigest).map { Artifact.digest($0.0, $0.1) } ?? .digests([:])
+        return verifier.report(kind: "signature", source: "fuzz", artifact: artifact,
+                               currentTime: verifier.policy.requiresTransparencyLog ? nil : now) {
+            try SignedEvidence(cosignLayer: layer, keyBased: keyBased)
+        }
     }
 }
 
@@ -67,14 +77,12 @@ let settings: [Setting] = {
         let pki = try Certificate.parsePEM(FuzzFixtures.text("\(folder)/pki_intermediate_crts.pem"))
             + Certificate.parsePEM(FuzzFixtures.text("\(folder)/pki_root_crts.pem"))
         return [
-            Setting("key", CosignVerificationPolicy(signer: .keys([key]), requireTransparencyLog: false), root: nil),
-            Setting("key + Rekor", CosignVerificationPolicy(signer: .keys([key2])), root: production),
-            Setting("Fulcio + Rekor", CosignVerificationPolicy(signer: .certificate(
-                identity: .exact("mitr@redhat.com"), issuer: .exact("https://github.com/login/oauth"), extensions: [:])),
-                root: production),
-            Setting("private PKI", CosignVerificationPolicy(
-                signer: .certificate(identity: .exact("qiwan@redhat.com"), issuer: nil, extensions: [:]),
-                requireTransparencyLog: false, requireSCT: false, certificateChain: pki), root: nil),
+            Setting("key", try VerificationPolicy(trust: .init(), signers: .keys([key]), insecureIgnoreTransparencyLog: true)),
+            Setting("key + Rekor", try VerificationPolicy(trust: .init(trustedRoot: production), signers: .keys([key2]))),
+            Setting("Fulcio + Rekor", try VerificationPolicy(trust: .init(trustedRoot: production), signers: .identities([
+                .init(issuer: .exact("https://github.com/login/oauth"), subject: .exact("mitr@redhat.com"))]))),
+            Setting("private PKI", try VerificationPolicy(trust: .init(certificateChain: pki), signers: .identities([
+                .init(issuer: nil, subject: .exact("qiwan@redhat.com"))]), insecureIgnoreTransparencyLog: true)),
         ]
     } catch {
         fatalError("harness set-up: \(error)")
@@ -89,7 +97,7 @@ public func fuzzCosignLayer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         let text = String(decoding: layer.payload, as: UTF8.self)
         let digest = imageDigests.first { text.contains($0) } ?? imageDigests[0]
         for setting in settings {
-            let report = setting.verifier.verify(layer, imageDigest: digest, source: "fuzz", now: now)
+            let report = setting.verify(layer, imageDigest: digest)
             guard report.verified else {
                 invariant(!report.failureReasons.isEmpty, "\(setting.name): a failed layer names no reason")
                 continue
