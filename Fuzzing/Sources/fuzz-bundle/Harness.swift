@@ -10,6 +10,7 @@
 import CryptoPrimitives
 import Foundation
 import FuzzSupport
+import GateVerdict
 @testable import SignatureVerification
 
 /// What the signatures cover; equal cores mean the same signed statement.
