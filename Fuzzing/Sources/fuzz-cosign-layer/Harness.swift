@@ -51,14 +51,20 @@ struct Setting {
 
     init(_ name: String, _ policy: VerificationPolicy) {
         self.name = name
-        verifier = EvidenceVerifier(policy: policy)
-        let setting = self
-        knownGood = Set(seedLayers.filter { setting.verify($0.layer, imageDigest: $0.digest).verified }.map { SignedLayer($0.layer) })
+        let verifier = EvidenceVerifier(policy: policy)
+        self.verifier = verifier
+        knownGood = Set(seedLayers.filter { Setting.verify($0.layer, imageDigest: $0.digest, with: verifier).verified }
+            .map { SignedLayer($0.layer) })
         invariant(!knownGood.isEmpty, "harness set-up: no seed layer verifies in setting \(name)")
     }
 
-    /// The layer verified for an image digest, as ImageVerifier does it.
+    /// The layer verified for an image digest.
     func verify(_ layer: CosignLayer, imageDigest: String) -> SignatureReport {
+        Setting.verify(layer, imageDigest: imageDigest, with: verifier)
+    }
+
+    /// The layer verified for an image digest, as ImageVerifier does it.
+    static func verify(_ layer: CosignLayer, imageDigest: String, with verifier: EvidenceVerifier) -> SignatureReport {
         var keyBased = false
         if case .keys = verifier.policy.signers { keyBased = true }
         let artifact = Artifact.parseDigest(imageDigest).map { Artifact.digest($0.0, $0.1) } ?? .digests([:])
