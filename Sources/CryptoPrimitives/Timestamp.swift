@@ -34,40 +34,36 @@ public struct TimestampToken: Sendable {
     public let serialNumberHex: String
     /// The exact DER bytes the token was created from.
     public let der: [UInt8]
+    /// The certificates embedded in the token (SignedData.certificates), in order.
+    public let embeddedCertificates: [Certificate]
+    let layout: TimestampLayout
     let box: TimestampBox
 
-    /// Parses a DER TimeStampResp (status must be granted or grantedWithMods) or a bare TimeStampToken.
+    /// Parses a DER TimeStampResp (status must be granted) or a bare TimeStampToken, strictly: see `TimestampLayout`
+    /// for every field checked beyond what OpenSSL reads.
     /// - Throws: `CryptoError` `timestamp_invalid` naming the problem.
     public init(der: [UInt8]) throws {
         guard der.count <= TimestampToken.maximumDERSize else {
             throw CryptoError(.timestampInvalid, "timestamp is \(der.count) bytes, more than the \(TimestampToken.maximumDERSize) accepted")
         }
         guard !der.isEmpty else { throw CryptoError(.timestampInvalid, "timestamp is empty") }
-        defer { clearOpenSSLErrors() }
-        let token: UnsafeMutablePointer<PKCS7> = try der.withUnsafeBufferPointer { buffer in
-            let base = buffer.baseAddress
-            var cursor: UnsafePointer<UInt8>? = base
-            if let response = d2i_TS_RESP(nil, &cursor, buffer.count) {
-                defer { TS_RESP_free(response) }
-                guard let end = cursor, let base, end - base == buffer.count else {
-                    throw CryptoError(.timestampInvalid, "timestamp response has trailing bytes")
-                }
-                let statusInfo = TS_RESP_get_status_info(response)
-                let status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(statusInfo))
-                guard status == 0 || status == 1 else {
-                    throw CryptoError(.timestampInvalid, "timestamp response status is \(status), not granted")
-                }
-                guard let inner = TS_RESP_get_token(response), let copy = PKCS7_dup(inner) else {
-                    throw CryptoError(.timestampInvalid, "timestamp response has no token")
-                }
-                return copy
+        let layout = try TimestampLayout(der: der)
+        self.embeddedCertificates = try layout.embeddedCertificates.enumerated().map { index, certificateDER in
+            do {
+                return try Certificate(der: certificateDER)
+            } catch let error as CryptoError {
+                throw CryptoError(.timestampInvalid, "RFC 3161 timestamp embedded certificate #\(index) is malformed: \(error.message)")
             }
-            clearOpenSSLErrors()
-            cursor = base
-            guard let token = d2i_PKCS7(nil, &cursor, buffer.count) else {
+        }
+        defer { clearOpenSSLErrors() }
+        let tokenRange = layout.tokenRange
+        let token: UnsafeMutablePointer<PKCS7> = try der.withUnsafeBufferPointer { buffer in
+            let start = buffer.baseAddress.map { $0 + tokenRange.lowerBound }
+            var cursor: UnsafePointer<UInt8>? = start
+            guard let token = d2i_PKCS7(nil, &cursor, tokenRange.count) else {
                 throw cryptoError(.timestampInvalid, "not a DER RFC 3161 TimeStampResp or TimeStampToken")
             }
-            guard let end = cursor, let base, end - base == buffer.count else {
+            guard let end = cursor, let start, end - start == tokenRange.count else {
                 PKCS7_free(token)
                 throw CryptoError(.timestampInvalid, "timestamp token has trailing bytes")
             }
@@ -105,13 +101,16 @@ public struct TimestampToken: Sendable {
             self.serialNumberHex = ""
         }
         self.der = der
+        self.layout = layout
         self.box = box
     }
 
-    /// Verifies the token for `message`: the imprint equals the hash of `message`; the CMS signature (with its ESS
-    /// signing-certificate binding) verifies; the signing certificate — embedded in the token, or `leaf`, or found
-    /// among `intermediates` — chains to one of `roots` at the token's own generation time and carries the critical
-    /// timeStamping extended key usage (RFC 3161 §2.3).
+    /// Verifies the token for `message`: the imprint equals the hash of `message`; the signer is the pinned TSA
+    /// certificate `leaf` when one is given (else a certificate of `intermediates`/`roots`, else one embedded in the
+    /// token); every embedded certificate is the signer or part of the trusted TSA chain; the signature algorithm fits
+    /// the signer's key and digest; the CMS signature (with its ESS signing-certificate binding) verifies; the signer
+    /// chains to one of `roots` at the token's own generation time and carries the critical timeStamping extended key
+    /// usage (RFC 3161 §2.3); a TSA name in the TSTInfo, if any, names the signer.
     /// - Returns: the verified generation time.
     /// - Throws: `CryptoError` `timestamp_invalid` naming the failed check.
     public func verify<D: ContiguousBytes>(message: D, roots: [Certificate], intermediates: [Certificate],
@@ -127,6 +126,8 @@ public struct TimestampToken: Sendable {
         guard !roots.isEmpty else {
             throw CryptoError(.timestampInvalid, "no trusted TSA root certificates were given")
         }
+        let signer = try signingCertificate(roots: roots, intermediates: intermediates, leaf: leaf)
+        try layout.checkSignatureAlgorithm(for: signer.publicKey)
         defer { clearOpenSSLErrors() }
         guard let context = TS_VERIFY_CTX_new() else { throw cryptoError(.internalError, "TS_VERIFY_CTX_new failed") }
         defer { TS_VERIFY_CTX_free(context) }  // frees the store and the certificate stack given to it
@@ -142,18 +143,48 @@ public struct TimestampToken: Sendable {
         }
         guard let untrusted = OPENSSL_sk_new_null() else { throw cryptoError(.internalError, "stack allocation failed") }
         _ = TS_VERIFY_CTX_set_certs(context, untrusted)
-        for certificate in (leaf.map { [$0] } ?? []) + intermediates {
+        // The signer comes first, so OpenSSL's own signer look-up (issuer and serial, by canonical name) finds the
+        // certificate chosen above; embedded certificates are never used beyond it.
+        for certificate in [signer] + intermediates.filter({ $0 != signer }) {
             X509_up_ref(certificate.box.pointer)  // the context frees every certificate in the stack
             if OPENSSL_sk_push(untrusted, UnsafeRawPointer(certificate.box.pointer)) <= 0 {
                 X509_free(certificate.box.pointer)
                 throw cryptoError(.internalError, "stack push failed")
             }
         }
-        _ = TS_VERIFY_CTX_set_flags(context, Int32(TS_VFY_SIGNATURE | TS_VFY_VERSION))
+        _ = TS_VERIFY_CTX_set_flags(context, Int32(TS_VFY_SIGNATURE | TS_VFY_VERSION | TS_VFY_SIGNER))
         guard TS_RESP_verify_token(context, box.token) == 1 else {
             throw cryptoError(.timestampInvalid,
                               "timestamp signature or TSA certificate chain did not verify at genTime \(iso8601(generationTime))")
         }
         return generationTime
+    }
+
+    /// The certificate that signed the token (matched byte for byte on SignerInfo's issuer and serial number), after
+    /// checking that every embedded certificate is either that signer or one of the trusted TSA certificates: an
+    /// embedded certificate nothing verifies is refused rather than ignored.
+    func signingCertificate(roots: [Certificate], intermediates: [Certificate], leaf: Certificate?) throws -> Certificate {
+        let signer: Certificate
+        if let leaf {
+            guard layout.identifies(leaf) else {
+                throw CryptoError(.timestampInvalid,
+                                  "timestamp is signed by certificate serial \(layout.signerSerialHex), not by the TSA certificate the trusted root pins (serial \(leaf.serialNumberHex), \(leaf.subject)); use the TSA's own trusted root")
+            }
+            signer = leaf
+        } else if let trusted = (intermediates + roots).first(where: layout.identifies) {
+            signer = trusted
+        } else if let embedded = embeddedCertificates.first(where: layout.identifies) {
+            signer = embedded
+        } else {
+            throw CryptoError(.timestampInvalid,
+                              "timestamp signer (certificate serial \(layout.signerSerialHex)) is neither embedded in the token nor part of the trusted TSA chain")
+        }
+        let trusted = [signer] + intermediates + roots
+        for (index, certificate) in embeddedCertificates.enumerated() where !trusted.contains(certificate) {
+            throw CryptoError(.timestampInvalid, layout.identifies(certificate)
+                ? "timestamp embedded certificate #\(index) claims to be the signer but is not the trusted TSA certificate (\(signer.subject)) byte for byte"
+                : "timestamp embedded certificate #\(index) (\(certificate.subject)) is neither the signer nor part of the trusted TSA chain; nothing could verify it")
+        }
+        return signer
     }
 }
