@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the ManifestScanner fixtures that are generated rather than copied (testdata/scan/negative/*.tgz,
-alias-bomb.yaml, deep-nesting.yaml, testdata/scan/cases/nested-image.tgz). Deterministic: tar and gzip mtimes are 0,
+alias-bomb.yaml, deep-nesting.yaml, testdata/scan/cases/nested-image.tgz, the umbrella chart of testdata/scan/cases/subchart/
+and its archive subchart.tgz). Deterministic: tar and gzip mtimes are 0,
 so re-running it reproduces the committed bytes. Usage: python3 scripts/make-scan-fixtures.py"""
 import gzip
 import io
@@ -116,6 +117,33 @@ def main():
         ({"name": "outer/Chart.yaml"}, CHART),
         ({"name": "outer/values.yaml"}, VALUES),
         ({"name": "outer/charts/inner-0.1.0.tgz"}, inner),
+    ])))
+
+    # An umbrella chart whose values override its subchart's image (Helm's values merge: `<subchart>:` and
+    # `global:` of the parent win over the subchart's own values.yaml), as a folder and as an archive whose
+    # subchart is a nested .tgz.
+    umbrella_chart = b"apiVersion: v2\nname: umbrella\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n"
+    umbrella_values = (b"# The parent pins its subchart's image and moves every registry.\n"
+                       b"global:\n  imageRegistry: registry.example.com\n"
+                       b"redis:\n  image:\n    tag: 7.2.4\n"
+                       b"    digest: sha256:0bc88eb15f9e7f84e8e56c14fa5735aaa488b840983f87bd79b1054190e660de\n"
+                       b"  exporter:\n    image: ~\n"
+                       b"  extra:\n    image: docker.io/bitnami/os-shell:12\n")
+    redis_chart = b"apiVersion: v2\nname: redis\nversion: 1.0.0\nappVersion: 7.2.0\n"
+    redis_values = (b"image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.2.0\n  digest: \"\"\n"
+                    b"sidecar:\n  image: docker.io/bitnami/sidecar:1.0\n"
+                    b"exporter:\n  image: docker.io/bitnami/redis-exporter:1.5\n")
+    folder = os.path.join(CASES, "subchart")
+    os.makedirs(os.path.join(folder, "charts", "redis"), exist_ok=True)
+    write(os.path.join(folder, "Chart.yaml"), umbrella_chart)
+    write(os.path.join(folder, "values.yaml"), umbrella_values)
+    write(os.path.join(folder, "charts", "redis", "Chart.yaml"), redis_chart)
+    write(os.path.join(folder, "charts", "redis", "values.yaml"), redis_values)
+    redis_tgz = gz(tar_bytes([({"name": "redis/Chart.yaml"}, redis_chart), ({"name": "redis/values.yaml"}, redis_values)]))
+    write(os.path.join(CASES, "subchart.tgz"), gz(tar_bytes([
+        ({"name": "umbrella/Chart.yaml"}, umbrella_chart),
+        ({"name": "umbrella/values.yaml"}, umbrella_values),
+        ({"name": "umbrella/charts/redis-1.0.0.tgz"}, redis_tgz),
     ])))
 
 

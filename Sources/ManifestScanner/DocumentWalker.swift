@@ -113,8 +113,12 @@ final class DocumentWalker {
                       case .scalar(let imageScalar) = imageNode else { continue }
                 path.append(.index(i)); path.append(.key("image"))
                 let line = base + (imageScalar.mark?.line ?? 1)
+                // The column is inside the annotation's text; the pinner finds the value on the line.
+                let site = PinSite.appendToScalar(ScalarPosition(line: line, column: imageScalar.mark?.column ?? 0,
+                                                                 value: imageScalar.string), quotePlain: false)
                 emit(imageScalar.string, line: line, column: imageScalar.mark?.column ?? 0,
-                     extraNote: "declared in Chart.yaml annotation \(key) (a declaration, not what the templates run)")
+                     extraNote: "declared in Chart.yaml annotation \(key) (a declaration, not what the templates run)",
+                     site: site)
                 path.removeLast(2)
             }
         }
@@ -201,21 +205,28 @@ final class DocumentWalker {
             if isNull(s) { return }
             var image = s.string
             var note: String? = nil
+            var site = position(s).map { PinSite.appendToScalar($0, quotePlain: false) }
             // A string image with a sibling `tag` (and maybe `digest`) key: the chart renders `image:tag[@digest]`.
             if !image.contains("@"), !image.contains("{{"),
                PinClassifier.splitTag(Substring(image)).tag == nil {
-                let tag = scalarString(value(siblings, "tag")) ?? scalarString(value(siblings, "imageTag"))
-                let digest = scalarString(value(siblings, "digest")) ?? scalarString(value(siblings, "imageDigest"))
+                let tagEntry = entry(siblings, "tag") ?? entry(siblings, "imageTag")
+                let digestEntry = entry(siblings, "digest") ?? entry(siblings, "imageDigest")
+                let tag = scalarString(tagEntry?.value)
+                let digest = scalarString(digestEntry?.value)
                 if let tag, !tag.isEmpty {
                     image += ":" + tag
                     note = "tag from the sibling `tag` key"
+                    site = digestSite(digestEntry, bareHex: false) ?? tagSite(tagEntry)
+                } else if tagEntry != nil {
+                    site = nil // an empty tag key: the chart's default tag applies, which only its templates know
                 }
                 if let digest, !digest.isEmpty {
                     image += "@" + (isBareHex(digest) ? "sha256:" + digest : digest)
                     note = "composed with the sibling tag/digest keys"
                 }
             }
-            emit(image, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0, extraNote: note, raw: s.string)
+            emit(image, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0, extraNote: note, raw: s.string,
+                 site: site)
         case .mapping(let m):
             let pairs = try effectivePairs(m, depth: depth)
             if isImageMap(pairs) {
@@ -253,7 +264,8 @@ final class DocumentWalker {
             switch e {
             case .scalar(let s):
                 if isNull(s) { continue }
-                emit(s.string, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0, extraNote: nil)
+                emit(s.string, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0, extraNote: nil,
+                     site: position(s).map { .appendToScalar($0, quotePlain: false) })
             case .mapping(let m):
                 let pairs = try effectivePairs(m, depth: depth + 1)
                 if isImageMap(pairs) {
@@ -333,11 +345,18 @@ final class DocumentWalker {
         }
         if let n = result.note { notes.insert(n, at: 0) }
         let mark = keyNode.mark
-        findings.append(Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
-                                yamlPath: formatPath(path), image: composed, reference: result.reference,
-                                status: result.status, document: context.document, object: context.object,
-                                note: notes.isEmpty ? nil : notes.joined(separator: "; "),
-                                errorCode: result.errorCode))
+        var finding = Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                              yamlPath: formatPath(path), image: composed, reference: result.reference,
+                              status: result.status, document: context.document, object: context.object,
+                              note: notes.isEmpty ? nil : notes.joined(separator: "; "),
+                              errorCode: result.errorCode)
+        if result.status == .tag, !tag.isEmpty {
+            // The chart's own digest key when it has one, else the tag. Without a tag nothing is pinned: an empty or
+            // missing tag means the chart's default, which only its templates know.
+            finding.pinSite = digestSite(entry(pairs, "digest"), bareHex: false)
+                ?? digestSite(entry(pairs, "sha"), bareHex: true) ?? tagSite(entry(pairs, "tag"))
+        }
+        findings.append(finding)
     }
 
     private func emitInherited(keyNode: Node, why: String) {
@@ -363,11 +382,15 @@ final class DocumentWalker {
             path.append(.index(i))
             defer { path.removeLast() }
             let flag = String(s.string[..<eq])
-            findings.append(Finding(file: context.file, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0,
-                                    yamlPath: formatPath(path), image: value, reference: result.reference,
-                                    status: result.status, document: context.document, object: context.object,
-                                    note: ["image passed as the argument \(flag)", result.note].compactMap { $0 }
-                                        .joined(separator: "; "), errorCode: nil))
+            var finding = Finding(file: context.file, line: s.mark?.line ?? 0, column: s.mark?.column ?? 0,
+                                  yamlPath: formatPath(path), image: value, reference: result.reference,
+                                  status: result.status, document: context.document, object: context.object,
+                                  note: ["image passed as the argument \(flag)", result.note].compactMap { $0 }
+                                      .joined(separator: "; "), errorCode: nil)
+            if result.status == .tag || result.status == .implicitLatest {
+                finding.pinSite = position(s).map { .appendToScalar($0, quotePlain: false) }
+            }
+            findings.append(finding)
         }
     }
 
@@ -396,20 +419,55 @@ final class DocumentWalker {
             let composed = digest.isEmpty ? base + ":" + newTag : base + "@" + digest
             var result = PinClassifier.classify(composed)
             result.note = ["kustomize image override for \(name)", result.note].compactMap { $0 }.joined(separator: "; ")
-            findings.append(Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
-                                    yamlPath: formatPath(path), image: composed, reference: result.reference,
-                                    status: result.status, document: context.document, object: context.object,
-                                    note: result.note, errorCode: result.errorCode))
+            var finding = Finding(file: context.file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                                  yamlPath: formatPath(path), image: composed, reference: result.reference,
+                                  status: result.status, document: context.document, object: context.object,
+                                  note: result.note, errorCode: result.errorCode)
+            if result.status == .tag, digest.isEmpty, let tagEntry = entry(pairs, "newTag"),
+               case .scalar(let tagScalar) = tagEntry.value, let after = position(tagScalar),
+               let keyColumn = tagEntry.key.mark?.column {
+                finding.pinSite = .addDigestKey(after: after, keyColumn: keyColumn, flow: m.style == .flow)
+            }
+            findings.append(finding)
         }
     }
 
-    private func emit(_ image: String, line: Int, column: Int, extraNote: String?, raw: String? = nil) {
+    private func emit(_ image: String, line: Int, column: Int, extraNote: String?, raw: String? = nil,
+                      site: PinSite? = nil) {
         let result = PinClassifier.classify(image)
         let note = [result.note, extraNote].compactMap { $0 }.joined(separator: "; ")
-        findings.append(Finding(file: context.file, line: line, column: column, yamlPath: formatPath(path),
-                                image: image, reference: result.reference, status: result.status,
-                                document: context.document, object: context.object,
-                                note: note.isEmpty ? nil : note, errorCode: result.errorCode))
+        var finding = Finding(file: context.file, line: line, column: column, yamlPath: formatPath(path),
+                              image: image, reference: result.reference, status: result.status,
+                              document: context.document, object: context.object,
+                              note: note.isEmpty ? nil : note, errorCode: result.errorCode)
+        if result.status == .tag || result.status == .implicitLatest { finding.pinSite = site }
+        findings.append(finding)
+    }
+
+    // MARK: - Pin sites
+
+    /// Where a scalar starts and what it holds.
+    private func position(_ node: Node) -> ScalarPosition? {
+        guard case .scalar(let s) = node else { return nil }
+        return position(s)
+    }
+
+    private func position(_ s: Node.Scalar) -> ScalarPosition? {
+        guard let mark = s.mark else { return nil }
+        return ScalarPosition(line: mark.line, column: mark.column, value: s.string)
+    }
+
+    /// An existing digest key whose value is empty (or null), as the place for the digest.
+    private func digestSite(_ entry: (key: Node, value: Node)?, bareHex: Bool) -> PinSite? {
+        guard let entry, case .scalar(let v) = entry.value, v.string.isEmpty || isNull(v),
+              case .scalar(let k) = entry.key, let key = position(k) else { return nil }
+        return .fillEmptyKey(key, bareHex: bareHex)
+    }
+
+    /// A non-empty tag scalar, which receives `@<digest>` (quoted: `"v1@sha256:…"`).
+    private func tagSite(_ entry: (key: Node, value: Node)?) -> PinSite? {
+        guard let entry, case .scalar(let v) = entry.value, !v.string.isEmpty, !isNull(v) else { return nil }
+        return position(v).map { .appendToScalar($0, quotePlain: true) }
     }
 
     // MARK: - Helpers
@@ -441,6 +499,11 @@ final class DocumentWalker {
             }
         }
         return Node.Mapping(result, m.tag, m.style, m.mark)
+    }
+
+    private func entry(_ pairs: Node.Mapping, _ key: String) -> (key: Node, value: Node)? {
+        for (k, v) in pairs where k.scalar?.string == key { return (k, v) }
+        return nil
     }
 
     private func value(_ pairs: Node.Mapping, _ key: String) -> Node? {

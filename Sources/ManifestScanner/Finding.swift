@@ -9,6 +9,8 @@ public enum PinStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case tag
     /// No tag and no digest: the runtime pulls `:latest`.
     case implicitLatest = "implicit-latest"
+    /// With `scan --resolve`: a well-formed digest that the registry does not have in that repository.
+    case digestNotFound = "digest-not-found"
     /// Something that tries to be a digest but is not one: wrong length, upper-case hex, unknown algorithm,
     /// `repo:@sha256:…`, `repo@sha256:…:tag`.
     case malformedDigest = "malformed-digest"
@@ -79,6 +81,11 @@ public struct Finding: Sendable, Hashable {
     public var errorCode: String?
     /// With `scan --verify`: the signature verdict for a pinned image (nil when not verified).
     public var verification: FindingVerification?
+    /// For `tag` and `implicit-latest` findings in YAML/JSON files: the edit that pins it (nil when the scanner
+    /// cannot tell, e.g. an empty tag whose default lives in the chart's templates).
+    public var pinSite: PinSite?
+    /// For a subchart's image that the parent chart's values change (Helm's values merge): that values file.
+    public var overriddenBy: String?
 
     /// Whether ``status`` is `pinned`.
     public var pinned: Bool { status.isPinned }

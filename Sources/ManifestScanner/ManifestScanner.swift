@@ -322,6 +322,9 @@ final class ScanRun {
     var name = ""
     /// appVersion of charts by folder (`dir` of a Chart.yaml), for notes on empty tags.
     var appVersions: [String: String]
+    /// values.yaml entries of the archives being read, by full name (`chart.tgz!chart/values.yaml`): the parent
+    /// values of the subcharts inside.
+    var archiveValues: [String: Data] = [:]
 
     init(limits: ScanLimits, appVersions: [String: String]) {
         self.limits = limits
@@ -399,6 +402,9 @@ final class ScanRun {
         let ordered = result.files.filter { lastPathComponent($0.path) == "Chart.yaml" }
             + result.files.filter { lastPathComponent($0.path) != "Chart.yaml" }
         let saved = appVersions
+        for file in result.files where ["values.yaml", "values.yml"].contains(lastPathComponent(file.path)) {
+            archiveValues[name + "!" + file.path] = file.data
+        }
         for file in ordered {
             scanBytes(file.data, name: name + "!" + file.path, nesting: nesting + 1)
         }
@@ -428,6 +434,7 @@ final class ScanRun {
         }
         let isKustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"].contains(baseName)
         let isChart = baseName == "Chart.yaml"
+        let parentValues = isChart || isKustomization ? nil : subchartOverrides(of: name)
         var fileFindings: [Finding] = []
         var visited = 0
         var document = 0
@@ -453,6 +460,16 @@ final class ScanRun {
                     if let app = walker.context.chartAppVersion {
                         appVersions[parentPath(name)] = app
                     }
+                } else if document == 0, let parentValues {
+                    // A subchart's values: classified as merged with what the parent chart's values give it.
+                    try walker.walkDocument(root)
+                    let merged = DocumentWalker(context: context, maxNodes: limits.maxNodes, maxDepth: limits.maxDepth,
+                                                visited: walker.visited)
+                    if let mergedRoot = SubchartValues.coalesce(root, over: parentValues.overrides) {
+                        try merged.walkDocument(mergedRoot)
+                    }
+                    walker.findings = SubchartValues.join(own: walker.findings, merged: merged.findings,
+                                                          parentFile: parentValues.file, subchart: parentValues.subchart)
                 } else {
                     try walker.walkDocument(root)
                 }
@@ -483,6 +500,23 @@ final class ScanRun {
                 "not valid YAML or JSON: \(message)" + (code == .yamlDepthLimit ? " (more than 1000 levels)" : "")),
                 line: line, column: column))
         }
+    }
+}
+
+extension ScanRun {
+    /// For a subchart's values file: the parent chart's values file, the subchart's name and what the parent gives it
+    /// (nil when the file is not a subchart's values, the parent has none, cannot be read or says nothing about it).
+    func subchartOverrides(of name: String) -> (file: String, subchart: String, overrides: Node)? {
+        guard let (file, subchart) = SubchartValues.parent(of: name) else { return nil }
+        var data = archiveValues[file]
+        if data == nil, !file.contains("!"),
+           let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size <= limits.maxFileBytes {
+            data = FileManager.default.contents(atPath: file)
+        }
+        guard let data, let text = String(data: data, encoding: .utf8), YAMLSafety.aliasInKeyLine(text) == nil,
+              let root = try? Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8).nextRoot(),
+              let overrides = SubchartValues.overrides(parentRoot: root, subchart: subchart) else { return nil }
+        return (file, subchart, overrides)
     }
 }
 

@@ -149,23 +149,50 @@ public enum PinClassifier {
             }
             if repeats { return "a pattern of \(period) characters repeated" }
         }
-        // A short prefix in front of a counting pattern (a1b2c3d4e5f6 + 7890123456…): a long periodic tail.
-        let tail = bytes.suffix(bytes.count * 2 / 3)
-        if tail.count >= 32 {
-            for period in 2...16 {
-                let t = Array(tail)
-                if (period..<t.count).allSatisfy({ t[$0] == t[$0 - period] }) {
-                    return "its last \(t.count) characters repeat a pattern of \(period)"
-                }
-            }
-        }
         var run = 1, longest = 1
         for i in 1..<bytes.count {
             run = bytes[i] == bytes[i - 1] ? run + 1 : 1
             longest = max(longest, run)
         }
         if longest >= 16 { return "a run of \(longest) identical characters" }
+        let covered = patternedCharacters(bytes)
+        if covered * 8 >= bytes.count * 5 {
+            return "\(covered) of its \(bytes.count) characters follow a short repeating or counting pattern"
+        }
         return nil
+    }
+
+    /// How many characters lie in a stretch of at least 12 that repeats with a period of up to 16 characters
+    /// (`deadbeefdeadbeef`, `78901234567890`) or counts in steps that repeat with a period of up to 4
+    /// (`0123456789`, `a1b2c3d4e5f6`). A real hash has almost none: eight chance matches in a row are rarer than
+    /// one in four billion.
+    static func patternedCharacters(_ bytes: [UInt8]) -> Int {
+        let n = bytes.count
+        var covered = [Bool](repeating: false, count: n)
+        func mark(_ start: Int, _ end: Int) {
+            guard end - start >= 12 else { return }
+            for i in start..<end { covered[i] = true }
+        }
+        // Stretches where each character equals the one `period` places before it.
+        for period in 1...16 where period < n {
+            var runStart = period
+            for i in period...n {
+                if i < n, bytes[i] == bytes[i - period] { continue }
+                if i - runStart >= max(period, 8) { mark(runStart - period, i) }
+                runStart = i + 1
+            }
+        }
+        // Stretches where each step (difference of neighbours) equals the step `period` places before it.
+        let steps = (1..<max(n, 1)).map { Int(bytes[$0]) - Int(bytes[$0 - 1]) }
+        for period in 1...4 where period < steps.count {
+            var runStart = period
+            for i in period...steps.count {
+                if i < steps.count, steps[i] == steps[i - period] { continue }
+                if i - runStart >= 8 { mark(runStart - period, i + 1) }
+                runStart = i + 1
+            }
+        }
+        return covered.filter { $0 }.count
     }
 
     /// Splits `name[:tag]` (the tag is after the last `:` that follows the last `/`).

@@ -22,6 +22,8 @@ public struct ScanTally: Sendable, Hashable {
     public var byStatus: [PinStatus: Int] = [:]
     /// With `--verify`: findings whose signature verdict was pass, fail, indeterminate.
     public var verified = 0, verificationFailed = 0, verificationIndeterminate = 0
+    /// With `--resolve`: digests the registry could not answer for (the scan cannot pass then).
+    public var resolutionUndecided = 0
 
     /// Creates an empty tally.
     public init() {}
@@ -37,10 +39,10 @@ public struct ScanTally: Sendable, Hashable {
     }
 
     /// 1 when a finding's status is in `failOn` or a verified image failed its signature check; else 2 when a
-    /// verification could not decide; else 0.
+    /// verification or a digest lookup could not decide; else 0.
     public func exitStatus(failOn: Set<PinStatus>) -> Int32 {
         if failing(failOn) > 0 || verificationFailed > 0 { return 1 }
-        return verificationIndeterminate > 0 ? 2 : 0
+        return verificationIndeterminate > 0 || resolutionUndecided > 0 ? 2 : 0
     }
 
     /// Adds findings to the counts.
@@ -196,6 +198,7 @@ public final class ScanReportWriter {
         (.implicitLatest, "image-implicit-latest", "Image has neither tag nor digest (pulls :latest)"),
         (.malformedDigest, "image-malformed-digest", "Image digest is malformed"),
         (.placeholderDigest, "image-placeholder-digest", "Image digest is an obvious placeholder"),
+        (.digestNotFound, "image-digest-not-found", "Image digest does not exist in its repository (scan --resolve)"),
         (.templated, "image-templated", "Image is a template expression; render the chart to check it"),
         (.inherited, "image-inherited", "Image repository is empty and falls back to another image"),
         (.error, "scan-error", "File could not be scanned"),

@@ -1,5 +1,5 @@
 // verify-image-bench: prints throughput figures next to the raw OpenSSL limit or a peer's time.
-// Usage: verify-image-bench <digest|bundles|scan|images|tlog|references|registry|gate> [ARGS...]
+// Usage: verify-image-bench <digest|bundles|scan|images|tlog|references|registry|gate|pin> [ARGS...]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -12,6 +12,7 @@ let benches: [String: ([String]) async throws -> Void] = [
     "registry": benchRegistry,
     "images": benchImages,
     "gate": benchGate,
+    "pin": benchPin,
 ]
 guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))

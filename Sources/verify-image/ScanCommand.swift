@@ -18,6 +18,9 @@ struct ScanCommand: AsyncParsableCommand {
             PATH is a file (YAML, JSON, Chart.yaml, kustomization.yaml), a folder (scanned recursively), a chart \
             archive (.tgz), or - for standard input.
             Statuses: \(PinStatus.allCases.map(\.rawValue).joined(separator: ", ")).
+            With --resolve, every digest is looked up in its repository (registry flags as for verify, --layout, \
+            --registry-mirror); one that is not there becomes digest-not-found, and one the registry could not answer \
+            for makes the exit status 2.
             With --verify, every pinned image is also verified with the verification flags (as `verify` does) and the \
             verdict joins its finding; a pinned image that fails verification fails the scan.
             Exit status: 0 when no finding has a failing status (and, with --verify, every pinned image verified), \
@@ -37,11 +40,17 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(name: .customLong("verify"), help: "Also verify the signatures of every pinned image found (takes the verification flags).")
     var verify = false
 
+    @Flag(name: .customLong("resolve"), help: "Also check every digest with the registry (or --layout): one it does not have in that repository is digest-not-found.")
+    var resolve = false
+
+    @OptionGroup var resolution: DigestResolutionOptions
+
     @OptionGroup(title: "Verification (with --verify)")
     var verification: VerificationOptions
 
     func validate() throws {
-        if verify { try verification.validateForVerification() }
+        if verify { try verification.validateForVerification() } else if resolve { try verification.validateSource() }
+        if !resolution.mirrors.isEmpty && !resolve { throw ValidationError("--registry-mirror applies only with --resolve") }
     }
 
     func run() async throws {
@@ -80,28 +89,40 @@ struct ScanCommand: AsyncParsableCommand {
         }
         let output = OutputBox(writer)
         var tally: ScanTally
-        if verify {
-            // Verification needs every finding first (each distinct pinned image is verified once, concurrently).
-            let verifier: ImageVerifier
-            do {
-                verifier = try await verification.makeVerifier()
-            } catch let error as ImageGateError where error.code == .trustedRootExpired {
-                FileHandle.standardError.write(Data("verify-image scan: cannot verify: \(error.message)\n".utf8))
-                throw ExitCode(ExitStatus.indeterminate.rawValue)
+        if verify || resolve {
+            // Lookups need every finding first (each distinct image is looked up or verified once, concurrently).
+            var verifier: ImageVerifier? = nil
+            if verify {
+                do {
+                    verifier = try await verification.makeVerifier()
+                } catch let error as ImageGateError where error.code == .trustedRootExpired {
+                    FileHandle.standardError.write(Data("verify-image scan: cannot verify: \(error.message)\n".utf8))
+                    throw ExitCode(ExitStatus.indeterminate.rawValue)
+                }
             }
+            let resolver = resolve ? try resolution.makeResolver(source: try verification.makeSource()) : nil
             let report: ScanReport
             do {
                 report = try ManifestScanner(progress: progress).scan(paths: paths)
             } catch let error as ScanError {
                 usage(error.message)
             }
-            if showProgress { line.show("verifying \(Set(report.findings.filter(\.pinned).compactMap(\.reference)).count) pinned images…") }
-            let joined = await verifier.verify(findings: report.findings, at: Date(), timeout: verification.deadline)
+            var joined = report.findings
+            var undecided = 0
+            if let resolver {
+                if showProgress { line.show("looking up \(Set(joined.compactMap { $0.status == .pinned ? $0.reference : nil }).count) digests…") }
+                (joined, undecided) = await resolver.resolve(findings: joined)
+            }
+            if let verifier {
+                if showProgress { line.show("verifying \(Set(joined.filter(\.pinned).compactMap(\.reference)).count) pinned images…") }
+                joined = await verifier.verify(findings: joined, at: Date(), timeout: verification.deadline)
+            }
             line.clear()
             tally = ScanTally()
             tally.files = report.filesScanned
             tally.bytes = report.bytesScanned
             tally.textBytes = report.textBytes
+            tally.resolutionUndecided = undecided
             tally.add(joined)
             output.write(joined)
         } else {

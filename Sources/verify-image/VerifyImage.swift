@@ -9,7 +9,7 @@ struct VerifyImage: AsyncParsableCommand {
         commandName: "verify-image",
         abstract: "Decide whether container images may pass a deployment gate.",
         version: "verify-image \(ImageGateVersion.current)",
-        subcommands: [VerifyCommand.self, VerifyBundleCommand.self, ScanCommand.self, ReferenceCommand.self,
+        subcommands: [VerifyCommand.self, VerifyBundleCommand.self, ScanCommand.self, PinCommand.self, ReferenceCommand.self,
                       DigestCommand.self, GateCommand.self, TrustCommand.self, ServeCommand.self],
         defaultSubcommand: VerifyCommand.self
     )

@@ -1,3 +1,4 @@
+import Foundation
 import OCIImage
 import Testing
 @testable import ManifestScanner
@@ -77,5 +78,26 @@ func classify(_ c: ClassifierCase) {
     for input in ["nginx", "nginx:1.25", "quay.io/a/b:c", "nginx:1@sha256:\(hex64)", "localhost/x"] {
         let expected = try ImageReference.parseDockerReference(input).string
         #expect(PinClassifier.classify(input).reference == expected)
+    }
+}
+
+/// The reference case of issue 15: `latest@sha256:a1b2c3d4e5f6789012345678901234567890123456` padded to 64 hex
+/// characters (with zeros, by counting on, or with hex that looks random) is mostly a counting pattern.
+@Test(arguments: [String(repeating: "0", count: 22), "7890123456789012345678", "3fb27db114928fc11915e0"])
+func referenceCaseDigestIsAPlaceholder(padding: String) {
+    let hex = "a1b2c3d4e5f6789012345678901234567890123456" + padding
+    #expect(hex.count == 64)
+    let result = PinClassifier.classify("nginx:latest@sha256:" + hex)
+    #expect(result.status == .placeholderDigest, "\(result.note ?? "")")
+    #expect(result.note?.contains("looks fake") == true)
+}
+
+@Test func sha256OfManyInputsIsNeverCalledAPlaceholder() {
+    // 5,000 random 256-bit values look like hashes: none may be called fake (a chance pattern covering 40 of 64
+    // characters is far rarer than one in 10^20).
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<5_000 {
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        #expect(PinClassifier.placeholderReason(Substring(hex)) == nil, "\(hex)")
     }
 }
