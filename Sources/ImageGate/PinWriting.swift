@@ -40,7 +40,7 @@ enum AtomicFileReplacement {
         guard fd >= 0 else {
             throw Failure(code: "write_failed", message: "\(path): cannot create a temporary file in \(folder): \(String(cString: strerror(errno)))")
         }
-        let temporary = String(cString: template)
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         func fail(_ what: String) -> Failure {
             let reason = String(cString: strerror(errno))
             close(fd)

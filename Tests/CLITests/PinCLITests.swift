@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end: `verify-image pin` and `scan --resolve` against the real registry scripts/test.sh starts. The corpus's
@@ -38,9 +39,9 @@ struct PinCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text.prefix(500))")
     }
 
-    /// The scan's findings.
-    static func scan(_ dir: URL) throws -> [[String: Any]] {
-        let result = try VerifyImageCLI.run(["scan", "--output", "json", "--fail-on", "none", dir.path])
+    /// The scan's findings (the scan itself runs off the cooperative pool).
+    static func scan(_ dir: URL) async throws -> [[String: Any]] {
+        let result = try await offThePool { try VerifyImageCLI.run(["scan", "--output", "json", "--fail-on", "none", dir.path]) }
         return try json(result.out)["findings"] as? [[String: Any]] ?? []
     }
 
@@ -114,7 +115,7 @@ struct PinCLITests {
     @Test func pinsTheCorpusAgainstARealRegistryTouchingOnlyImageLines() async throws {
         let dir = try Self.copyInputs()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let before = try await offThePool { try Self.scan(dir) }
+        let before = try await Self.scan(dir)
         let wanted = before.filter { ["tag", "implicit-latest"].contains($0["status"] as? String) }
         let references = Array(Set(wanted.compactMap { $0["reference"] as? String }.filter { !$0.contains("@") && $0.contains(":") }
             .filter { Self.split($0).1.isEmpty == false && !Self.split($0).0.hasSuffix("/") })).sorted()
@@ -146,7 +147,7 @@ struct PinCLITests {
         #expect(pinnedResults.contains { ($0["reference"] as? String) == multi && ($0["digest"] as? String) == indexDigest })
 
         // scan: every image pin resolved is pinned now; what is left is exactly what pin reported.
-        let after = try await offThePool { try Self.scan(dir) }
+        let after = try await Self.scan(dir)
         #expect(after.count == before.count)
         let left = Set(after.filter { ["tag", "implicit-latest"].contains($0["status"] as? String) }
             .map { "\($0["file"]!):\($0["yamlPath"]!)" })
@@ -193,6 +194,30 @@ struct PinCLITests {
         let plain = try await offThePool { try RegistryCLITests.run(["scan", "--output", "json", file.path]) }
         #expect((try Self.json(plain.out)["findings"] as? [[String: Any]] ?? []).map { $0["status"] as? String }
                 == ["placeholder-digest", "pinned", "pinned"])
+    }
+
+    @Test func verifyPinsOnlyDigestsWhoseSignaturesPass() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pin-verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("deployment.yaml")
+        let text = """
+            containers:
+              - image: \(Self.host)/demo/app-v1:latest
+              - image: \(Self.host)/demo/unsigned:latest
+              - image: \(Self.host)/demo/other:latest
+            """
+        try Data(text.utf8).write(to: file)
+        let key = Self.root.appendingPathComponent("testdata/images/keys/signer.pub").path
+        let pin = try await offThePool {
+            try RegistryCLITests.run(["pin", "--verify", "--key", key, "--insecure-ignore-tlog", "--output", "json", file.path])
+        }
+        let results = try Self.json(pin.out)["results"] as? [[String: Any]] ?? []
+        #expect(results.map { $0["problem"] as? String } == [nil, "verification_failed", "verification_failed"], "\(pin.out) \(pin.err)")
+        #expect(pin.status == 1)
+        let signed = try RegistryCLITests.digest("app-v1")
+        #expect(String(decoding: try Data(contentsOf: file), as: UTF8.self)
+                == text.replacingOccurrences(of: "app-v1:latest", with: "app-v1:latest@\(signed)"))
     }
 
     @Test func aRegistryThatCannotAnswerIsExitStatusTwo() async throws {
