@@ -42,7 +42,7 @@ struct PinCommand: AsyncParsableCommand {
         guard !paths.isEmpty else { throw ValidationError("give at least one PATH (a file or folder) to pin") }
         if paths.contains("-") { throw ValidationError("pin rewrites files: give files or folders, not - (standard input)") }
         guard output == "text" || output == "json" else { throw ValidationError("--output must be text or json, not \(output)") }
-        if verify { try verification.validateForVerification() } else { try verification.validateSource() }
+        if verify { try verification.validateForVerification() } else { try verification.source.validateSource() }
     }
 
     func run() async throws {

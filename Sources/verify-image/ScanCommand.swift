@@ -49,7 +49,7 @@ struct ScanCommand: AsyncParsableCommand {
     var verification: VerificationOptions
 
     func validate() throws {
-        if verify { try verification.validateForVerification() } else if resolve { try verification.validateSource() }
+        if verify { try verification.validateForVerification() } else if resolve { try verification.source.validateSource() }
         if !resolution.mirrors.isEmpty && !resolve { throw ValidationError("--registry-mirror applies only with --resolve") }
     }
 
