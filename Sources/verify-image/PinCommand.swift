@@ -48,7 +48,7 @@ struct PinCommand: AsyncParsableCommand {
     func run() async throws {
         let source = try verification.makeSource()
         let resolver = try resolution.makeResolver(source: source)
-        let verifier = verify ? try verification.makeVerifier() : nil
+        let verifier = verify ? try await verification.makeVerifier() : nil
         let pinner = Pinner(resolver: resolver, verifier: verifier, verificationTimeout: verification.deadline)
         var plan: PinPlan
         do {
