@@ -80,7 +80,7 @@ public final class AdmissionController: Sendable {
             return ImageDecision(decision: .fail, reasons: [.notDigestPinned],
                                  message: "\(image.image) is not pinned by digest; deploy it as NAME@sha256:… (the /mutate webhook resolves tags, `verify-image pin` rewrites manifests)",
                                  enforcement: enforcement)
-        case .malformedDigest, .placeholderDigest:
+        case .malformedDigest, .placeholderDigest, .digestNotFound:
             return ImageDecision(decision: .fail, reasons: [.invalidReference],
                                  message: "\(image.image) does not carry a real digest (\(image.note ?? image.status.rawValue)); pin the digest the registry reports",
                                  enforcement: enforcement)
