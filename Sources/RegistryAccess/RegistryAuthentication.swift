@@ -67,11 +67,11 @@ struct RegistryAuthenticator: Sendable {
     /// Where stored credentials come from; nil: anonymous unless ``explicitCredentials`` is set.
     let credentialStore: DockerCredentialStore?
 
-
-    /// The credentials for `host`: the explicit ones, else the store's.
-    func credentials(for domain: String) throws -> RegistryCredentials? {
+    /// The credentials for `domain`: the explicit ones, else the store's (looked up once per registry host).
+    func credentials(_ state: RegistryHostState, for domain: String) async throws -> RegistryCredentials? {
         if let explicitCredentials { return explicitCredentials }
-        return try credentialStore?.credentials(for: domain)
+        guard let credentialStore else { return nil }
+        return try await state.credentials(for: domain) { try credentialStore.credentials(for: domain) }
     }
 
     /// The `Authorization` value for a pull of `repository` under the host's current challenge (nil: none).
@@ -79,23 +79,25 @@ struct RegistryAuthenticator: Sendable {
                        scopeOverride: String? = nil, refresh: Bool = false) async throws -> String? {
         switch await state.challenge {
         case .none: return nil
-        case .basic: return try credentials(for: domain)?.basicAuthorization
+        case .basic: return try await credentials(state, for: domain)?.basicAuthorization
         case .bearer(let realm, let service, _):
             let scope = scopeOverride ?? "repository:\(repository):pull"
-            if !refresh, let token = await state.token(scope: scope) { return "Bearer " + token }
-            let token = try await fetchToken(state, domain: domain, realm: realm, service: service, scope: scope)
+            let token = try await state.token(scope: scope, refresh: refresh) {
+                try await fetchToken(state, domain: domain, realm: realm, service: service, scope: scope)
+            }
             return "Bearer " + token
         }
     }
 
-    /// Fetches a token from the realm (GET with Basic credentials or anonymous; POST for identity tokens).
+    /// Fetches a token from the realm (GET with Basic credentials or anonymous; POST for identity tokens); returns
+    /// it with the time it stops being used (its lifetime less 10 s, at least 50 s).
     func fetchToken(_ state: RegistryHostState, domain: String, realm: String, service: String?,
-                    scope: String) async throws -> String {
+                    scope: String) async throws -> (String, NIODeadline) {
         guard var components = URLComponents(string: realm), let scheme = components.scheme,
               scheme == "https" || scheme == "http" else {
             throw RegistryError(.invalidResponse, "registry \(state.host) named an invalid token realm")
         }
-        let credentials = try credentials(for: domain)
+        let credentials = try await credentials(state, for: domain)
         var headers = HTTPHeaders()
         var method = HTTPMethod.GET
         var items = components.queryItems ?? []
@@ -118,7 +120,11 @@ struct RegistryAuthenticator: Sendable {
                                URLQueryItem(name: "service", value: service ?? ""),
                                URLQueryItem(name: "scope", value: scope),
                                URLQueryItem(name: "client_id", value: "image-verifier")]
-            response = try await transport.post(realm, form: form.percentEncodedQuery ?? "", what: "a token from \(RegistryTransport.redact(realm))")
+            var formHeaders = HTTPHeaders()
+            formHeaders.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            response = try await transport.send(state, url: realm, method: .POST, headers: formHeaders,
+                                                body: Array((form.percentEncodedQuery ?? "").utf8), maxBody: 1 << 20,
+                                                what: "a token from \(RegistryTransport.redact(realm))")
         } else {
             response = try await transport.send(state, url: url, method: .GET, headers: headers, maxBody: 1 << 20,
                                       what: "a token from \(RegistryTransport.redact(realm))")
@@ -137,15 +143,13 @@ struct RegistryAuthenticator: Sendable {
             throw RegistryError(.invalidResponse, "the token service \(RegistryTransport.redact(realm)) answered without a token")
         }
         let lifetime = max(60, decoded.expires_in ?? 60) - 10
-        await state.storeToken(token, scope: scope, expires: .now() + .seconds(Int64(lifetime)))
-        return token
+        return (token, .now() + .seconds(Int64(lifetime)))
     }
-
 
     /// A request to `path` under `repository`'s registry with auth: on 401 the challenge is (re)read, a token
     /// fetched, and the request retried once.
     func request(_ repository: ImageReference, path: String, method: HTTPMethod = .GET, accept: String? = nil,
-             maxBody: Int, what: String, absoluteURL: String? = nil) async throws -> RegistryResponse {
+                 maxBody: Int, what: String, absoluteURL: String? = nil) async throws -> RegistryResponse {
         let (state, base) = try await transport.endpoint(repository.domain)
         var headers = HTTPHeaders()
         if let accept { headers.add(name: "Accept", value: accept) }
@@ -169,7 +173,7 @@ struct RegistryAuthenticator: Sendable {
                 }
             }
             if response.status == 401 {
-                let hasCredentials = (try? credentials(for: repository.domain)) != nil
+                let hasCredentials = ((try? await credentials(state, for: repository.domain)) ?? nil) != nil
                 throw RegistryError(.unauthorized, "registry \(state.host) refused \(what) (HTTP 401)\(RegistryTransport.errorSuffix(response.body)); \(hasCredentials ? "the credentials for \(repository.domain) were not accepted" : "give --registry-username/--registry-password or docker login \(repository.domain)")",
                                     location: RegistryTransport.redact(url))
             }
@@ -180,5 +184,4 @@ struct RegistryAuthenticator: Sendable {
         }
         return response
     }
-
 }

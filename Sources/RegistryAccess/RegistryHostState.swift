@@ -1,12 +1,17 @@
 import NIOCore
 
-/// The state kept for one registry host: the scheme that answers, its auth challenge, cached tokens, the
-/// concurrency limit and the circuit breaker.
+/// The state kept for one registry host: the scheme that answers, its auth challenge, credentials and tokens, the
+/// concurrency limit and the circuit breaker. Whatever one request learnt, the next ones reuse: concurrent callers
+/// share one probe of the API root and one token request per scope.
 actor RegistryHostState {
     let host: String
-    var baseURL: String?
+    private(set) var baseURL: String?
     var challenge: AuthChallenge = .none
-    var tokens: [String: (token: String, expires: NIODeadline)] = [:]
+    private var tokens: [String: (token: String, expires: NIODeadline)] = [:]
+    private var tokenRequests: [String: Task<String, any Error>] = [:]
+    private var credentials: [String: Result<RegistryCredentials?, any Error>] = [:]
+    private var probe: Task<(String, AuthChallenge), any Error>?
+    private var probeFailure: (error: any Error, until: NIODeadline)?
     /// Set once the registry answered 404 to the referrers API (it has none).
     private(set) var lacksReferrersAPI = false
 
@@ -57,19 +62,62 @@ actor RegistryHostState {
         if consecutiveFailures >= breakerThreshold { openUntil = .now() + breakerCooldown }
     }
 
-    func setBase(_ base: String, challenge: AuthChallenge) {
-        baseURL = base
-        self.challenge = challenge
+    /// The base URL (`scheme://host`), from `probing` the first time: concurrent callers wait for the same probe,
+    /// and a failed probe is the answer for the breaker's cooldown (a registry that did not answer is not probed
+    /// again by every image of the run).
+    func base(probing: @escaping @Sendable () async throws -> (String, AuthChallenge)) async throws -> String {
+        if let baseURL { return baseURL }
+        if let probeFailure, NIODeadline.now() < probeFailure.until { throw probeFailure.error }
+        let task: Task<(String, AuthChallenge), any Error>
+        if let probe {
+            task = probe
+        } else {
+            task = Task { try await probing() }
+            probe = task
+        }
+        do {
+            let (base, challenge) = try await task.value
+            if baseURL == nil {
+                baseURL = base
+                self.challenge = challenge
+            }
+            return base
+        } catch {
+            if probe == task {
+                probe = nil
+                probeFailure = (error, .now() + breakerCooldown)
+            }
+            throw error
+        }
     }
 
     func setChallenge(_ challenge: AuthChallenge) { self.challenge = challenge }
 
-    func token(scope: String) -> String? {
-        guard let entry = tokens[scope], NIODeadline.now() < entry.expires else { return nil }
-        return entry.token
+    /// A valid token for `scope`, else one from `fetch` (which returns it with its expiry); concurrent callers
+    /// share one request. `refresh` ignores a stored token (the registry refused it).
+    func token(scope: String, refresh: Bool,
+               fetch: @escaping @Sendable () async throws -> (String, NIODeadline)) async throws -> String {
+        if !refresh, let entry = tokens[scope], NIODeadline.now() < entry.expires { return entry.token }
+        if let pending = tokenRequests[scope] { return try await pending.value }
+        let task = Task { () async throws -> String in
+            let (token, expires) = try await fetch()
+            self.store(token, scope: scope, expires: expires)
+            return token
+        }
+        tokenRequests[scope] = task
+        defer { if tokenRequests[scope] == task { tokenRequests[scope] = nil } }
+        return try await task.value
     }
 
-    func storeToken(_ token: String, scope: String, expires: NIODeadline) { tokens[scope] = (token, expires) }
+    private func store(_ token: String, scope: String, expires: NIODeadline) { tokens[scope] = (token, expires) }
+
+    /// The credentials for `domain`, looked up once (a credential helper is a process start).
+    func credentials(for domain: String, lookUp: () throws -> RegistryCredentials?) throws -> RegistryCredentials? {
+        if let known = credentials[domain] { return try known.get() }
+        let result = Result { try lookUp() }
+        credentials[domain] = result
+        return try result.get()
+    }
 }
 
 /// Registry-wide table of host states.

@@ -81,13 +81,21 @@ final class RegistryTransport: Sendable {
         return tls
     }
 
-    /// The state for `domain`'s registry, pinged once: HTTPS first, plain HTTP only where allowed.
+    /// The state for `domain`'s registry and its base URL (`scheme://host`), probed once for all callers: HTTPS
+    /// first, plain HTTP only where allowed (``RemoteRegistry/Options/allowHTTP`` or a loopback host).
     func endpoint(_ domain: String) async throws -> (RegistryHostState, String) {
         let host = RemoteRegistry.apiHost(domain)
         let state = await hosts.state(for: host)
-        if let base = await state.baseURL { return (state, base) }
+        let base = try await state.base { try await self.probe(state) }
+        return (state, base)
+    }
+
+    /// `GET /v2/` over each allowed scheme until one answers; the answer's challenge says how to authenticate.
+    /// When no scheme answers, the error says what each one did (so its attempt count and time limit are true).
+    func probe(_ state: RegistryHostState) async throws -> (String, AuthChallenge) {
+        let host = state.host
         let schemes = options.allowHTTP || RemoteRegistry.isLoopback(host) ? ["https", "http"] : ["https"]
-        var firstError: RegistryError?
+        var failures: [RegistryError] = []
         for scheme in schemes {
             let base = "\(scheme)://\(host)"
             do {
@@ -96,20 +104,23 @@ final class RegistryTransport: Sendable {
                                               what: "the API root of \(host)",
                                               timeout: probing ? min(options.probeTimeout, options.requestTimeout) : nil,
                                               retries: probing ? 0 : nil)
-                if scheme == "http", response.status == 400, let firstError { throw firstError }
+                // A TLS server asked in plain HTTP answers 400: the HTTPS failure is the one to report.
+                if scheme == "http", response.status == 400, let first = failures.first { throw first }
                 var challenge = AuthChallenge.none
                 if response.status == 401 {
                     challenge = response.header("WWW-Authenticate").flatMap(AuthChallenge.parse) ?? .none
                 }
-                await state.setBase(base, challenge: challenge)
-                return (state, base)
+                return (base, challenge)
             } catch let error as RegistryError where error.code == .unreachable || error.code == .tlsError {
-                if firstError == nil { firstError = error }
+                failures.append(error)
             }
         }
-        throw firstError ?? RegistryError(.unreachable, "registry \(host) did not answer")
+        guard let first = failures.first else { throw RegistryError(.unreachable, "registry \(host) did not answer") }
+        if failures.count == 1 { throw first }
+        let each = zip(schemes, failures).map { scheme, error in "\(scheme == "https" ? "HTTPS" : "plain HTTP"): \(error.message)" }
+        throw RegistryError(first.code, "registry \(host) did not answer over any allowed scheme; " + each.joined(separator: "; then "),
+                            location: first.location)
     }
-
 
     /// Checks the overall deadline.
     func checkDeadline(_ what: String) throws {
@@ -118,22 +129,35 @@ final class RegistryTransport: Sendable {
         }
     }
 
+    /// "1 attempt", "3 attempts".
+    static func attempts(_ count: Int) -> String { count == 1 ? "1 attempt" : "\(count) attempts" }
+
     /// One request with retries (connection errors, 5xx), `Retry-After` on 429, the circuit breaker and the
     /// concurrency limit, following redirects. Returns any final status; the body is read up to `maxBody` bytes.
-    func send(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
-              what: String, timeout: Double? = nil, retries: Int? = nil) async throws -> RegistryResponse {
+    ///
+    /// Each attempt takes at most the per-request timeout (`timeout`, else ``RemoteRegistry/Options/requestTimeout``)
+    /// and everything at most the overall deadline. An attempt that got no answer in its time is not repeated: it
+    /// already took the whole limit, and a registry that accepts connections and never answers would otherwise
+    /// cost the limit once per retry.
+    func send(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders, body: [UInt8]? = nil,
+              maxBody: Int, what: String, timeout: Double? = nil, retries: Int? = nil) async throws -> RegistryResponse {
         let maximumRetries = retries ?? options.maximumRetries
         var attempt = 0
         while true {
             try checkDeadline(what)
             try await state.checkBreaker()
             let outcome: Result<RegistryResponse, RegistryError>
+            var unanswered = false
             await state.acquire()
             do {
                 outcome = .success(try await executeFollowingRedirects(state, url: url, method: method, headers: headers,
-                                                                       maxBody: maxBody, what: what, timeout: timeout))
+                                                                       body: body, maxBody: maxBody, what: what,
+                                                                       timeout: timeout))
             } catch let error as RegistryError {
                 outcome = .failure(error)
+            } catch let error as NoAnswer {
+                outcome = .failure(error.error)
+                unanswered = true
             } catch {
                 outcome = .failure(RegistryError(.unreachable, "\(what): \(error)"))
             }
@@ -160,13 +184,17 @@ final class RegistryTransport: Sendable {
             case .failure(let error):
                 guard error.code == .unreachable else { throw error }
                 await state.recordFailure()
+                if unanswered {
+                    throw RegistryError(.unreachable, "\(error.message) (\(Self.attempts(attempt + 1)); an attempt that got no answer is not repeated)",
+                                        location: error.location)
+                }
                 if attempt >= maximumRetries {
-                    throw RegistryError(.unreachable, "\(error.message) (after \(attempt + 1) attempts)", location: error.location)
+                    throw RegistryError(.unreachable, "\(error.message) (\(Self.attempts(attempt + 1)))", location: error.location)
                 }
             }
             let delay = retryAfter ?? options.retryBaseDelay * pow(2, Double(attempt)) * Double.random(in: 0.5...1.0)
             if let deadline, NIODeadline.now() + .nanoseconds(Int64(delay * 1e9)) >= deadline {
-                throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) would run out before retrying \(what); raise --timeout or check the registry")
+                throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) would run out before retrying \(what) (after \(Self.attempts(attempt + 1))); raise --timeout or check the registry")
             }
             try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
             attempt += 1
@@ -176,13 +204,14 @@ final class RegistryTransport: Sendable {
     /// Executes a request, following up to 5 redirects by hand; `Authorization` is dropped when a redirect leaves
     /// the registry's scheme, host and port.
     func executeFollowingRedirects(_ state: RegistryHostState, url: String, method: HTTPMethod, headers: HTTPHeaders,
-                                   maxBody: Int, what: String, timeout: Double? = nil) async throws -> RegistryResponse {
+                                   body: [UInt8]?, maxBody: Int, what: String,
+                                   timeout: Double? = nil) async throws -> RegistryResponse {
         var current = url
         var headers = headers
         let origin = Self.origin(of: url)
         for _ in 0...5 {
-            let response = try await execute(current, method: method, headers: headers, maxBody: maxBody, what: what,
-                                             timeout: timeout)
+            let response = try await execute(current, method: method, headers: headers, body: body, maxBody: maxBody,
+                                             what: what, timeout: timeout)
             guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("Location") else {
                 return response
             }
@@ -210,42 +239,53 @@ final class RegistryTransport: Sendable {
         url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
     }
 
-    /// One HTTP exchange; connection, TLS and timeout failures become ``RegistryError``.
-    func execute(_ url: String, method: HTTPMethod, headers: HTTPHeaders, maxBody: Int,
+    /// An attempt that got no answer within its time limit (connection, TLS handshake, response head or body).
+    struct NoAnswer: Error {
+        let error: RegistryError
+    }
+
+    /// One HTTP exchange, the body included, within the per-request time limit and the overall deadline.
+    /// Connection and TLS failures become ``RegistryError``; no answer in time is ``NoAnswer`` (or `timeout` when
+    /// the overall deadline is what ran out).
+    func execute(_ url: String, method: HTTPMethod, headers: HTTPHeaders, body: [UInt8]? = nil, maxBody: Int,
                  what: String, timeout: Double? = nil) async throws -> RegistryResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers = headers
         request.headers.replaceOrAdd(name: "User-Agent", value: "image-verifier")
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         if let host = URLComponents(string: url).flatMap({ u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }) {
             request.tlsConfiguration = tlsConfiguration(for: host)
         }
         let limit = timeout ?? options.requestTimeout
-        var requestDeadline = NIODeadline.now() + .nanoseconds(Int64(limit * 1e9))
-        if let deadline, deadline < requestDeadline { requestDeadline = deadline }
+        let ownDeadline = NIODeadline.now() + .nanoseconds(Int64(limit * 1e9))
+        let requestDeadline = deadline.map { min($0, ownDeadline) } ?? ownDeadline
         let shown = Self.redact(url)
+        let prepared = request
         do {
-            let response = try await SharedHTTPClient.client.execute(request, deadline: requestDeadline)
-            let status = Int(response.status.code)
-            if method == .HEAD {
-                return RegistryResponse(status: status, headers: response.headers, body: [], url: url)
+            // AsyncHTTPClient's deadline ends with the response head; the race bounds the body as well.
+            return try await Self.race(requestDeadline) {
+                let response = try await SharedHTTPClient.client.execute(prepared, deadline: requestDeadline)
+                let status = Int(response.status.code)
+                if method == .HEAD {
+                    return RegistryResponse(status: status, headers: response.headers, body: [], url: url)
+                }
+                if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBody,
+                   (200..<300).contains(status) {
+                    throw RegistryError(.tooLarge, "\(what) is \(length) bytes by its Content-Length; the limit is \(maxBody)",
+                                        location: shown)
+                }
+                // Error bodies are read only up to 64 KiB (enough for the error document).
+                let bodyLimit = (200..<300).contains(status) ? maxBody : min(maxBody, 64 << 10)
+                do {
+                    let buffer = try await response.body.collect(upTo: bodyLimit)
+                    return RegistryResponse(status: status, headers: response.headers,
+                                            body: Array(buffer.readableBytesView), url: url)
+                } catch is NIOTooManyBytesError {
+                    if !(200..<300).contains(status) { return RegistryResponse(status: status, headers: response.headers, body: [], url: url) }
+                    throw RegistryError(.tooLarge, "\(what) is larger than the limit of \(maxBody) bytes", location: shown)
+                }
             }
-            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBody,
-               (200..<300).contains(status) {
-                throw RegistryError(.tooLarge, "\(what) is \(length) bytes by its Content-Length; the limit is \(maxBody)",
-                                    location: shown)
-            }
-            // Error bodies are read only up to 64 KiB (enough for the error document).
-            let bodyLimit = (200..<300).contains(status) ? maxBody : min(maxBody, 64 << 10)
-            var body: [UInt8] = []
-            do {
-                let buffer = try await response.body.collect(upTo: bodyLimit)
-                body = Array(buffer.readableBytesView)
-            } catch is NIOTooManyBytesError {
-                if !(200..<300).contains(status) { return RegistryResponse(status: status, headers: response.headers, body: [], url: url) }
-                throw RegistryError(.tooLarge, "\(what) is larger than the limit of \(maxBody) bytes", location: shown)
-            }
-            return RegistryResponse(status: status, headers: response.headers, body: body, url: url)
         } catch let error as RegistryError {
             throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout
@@ -254,8 +294,8 @@ final class RegistryTransport: Sendable {
                 throw RegistryError(.timeout, "the overall timeout (\(options.timeout ?? 0) s) ran out while fetching \(what) from \(shown); raise --timeout or check the registry",
                                     location: shown)
             }
-            throw RegistryError(.unreachable, "\(what): \(shown) did not answer within \(limit) s",
-                                location: shown)
+            throw NoAnswer(error: RegistryError(.unreachable, "\(what): \(shown) did not answer within \(limit) s",
+                                                location: shown))
         } catch let error as NIOSSLError {
             throw RegistryError(.tlsError, "\(what): TLS with \(shown) failed (\(error)); give the registry's CA with --registry-cacert or certs.d/<host:port>/ca.crt, or --allow-insecure-registry",
                                 location: shown)
@@ -269,30 +309,26 @@ final class RegistryTransport: Sendable {
         }
     }
 
+    /// `operation`'s result, or `HTTPClientError.deadlineExceeded` once `deadline` passes (the operation is then
+    /// cancelled).
+    static func race<T: Sendable>(_ deadline: NIODeadline,
+                                  _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                let wait = (deadline - .now()).nanoseconds
+                if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait)) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
+            return value
+        }
+    }
+
     /// ` (registry said: CODE: message)` when the body is the registry's error document.
     static func errorSuffix(_ body: [UInt8]) -> String {
         RegistryErrorBody(body).map { " (registry said: \($0.summary))" } ?? ""
-    }
-
-
-    /// A form POST (the OAuth2 identity-token exchange), no retries beyond the transport's.
-    func post(_ url: String, form: String, what: String) async throws -> RegistryResponse {
-        try checkDeadline(what)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(ByteBuffer(string: form))
-        if let host = URLComponents(string: url).flatMap({ u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }) {
-            request.tlsConfiguration = tlsConfiguration(for: host)
-        }
-        do {
-            let response = try await SharedHTTPClient.client.execute(request, timeout: .seconds(Int64(options.requestTimeout)))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            return RegistryResponse(status: Int(response.status.code), headers: response.headers,
-                                    body: Array(body.readableBytesView), url: url)
-        } catch {
-            throw RegistryError(.unreachable, "\(what): \(error)")
-        }
     }
 }
 

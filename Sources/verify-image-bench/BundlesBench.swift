@@ -7,7 +7,7 @@ import ImageGate
 /// intermediate) plus four P-256 verifications (artifact signature, SET, checkpoint, SCT) per bundle.
 /// Default inputs: sigstore-python's production bundle `bundle_v3_github.whl.sigstore` and its wheel.
 func benchBundles(_ arguments: [String]) async throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = Bench.root
     let bundlePath = arguments.count >= 2 ? arguments[0]
         : root.appendingPathComponent("testdata/sigstore/sigstore-python/bundle_v3_github.whl.sigstore").path
     let artifactPath = arguments.count >= 2 ? arguments[1]
@@ -124,7 +124,7 @@ func benchBundles(_ arguments: [String]) async throws {
     print(String(format: "ratio (bundles / OpenSSL limit):           %8.1f%%  (goal ≥ 90%%)", 100 * bundleRate / opensslRate))
     print(String(format: "Merkle inclusion proofs (%d hashes):       %8.0f /s", proof.hashes.count, merkleRate))
 
-    // The whole CLI, one bundle per process, next to cosign verify-blob when $COSIGN names a cosign binary.
+    // The whole CLI, one bundle per process, next to cosign verify-blob when cosign is found (Bench.peer).
     // Process start-up dominates: build with `swift build -c release --static-swift-stdlib` to avoid ~12 ms of
     // dynamic linking of the Swift runtime and Foundation per run.
     let cliArguments = ["--bundle", bundlePath, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer, artifactPath]
@@ -132,7 +132,7 @@ func benchBundles(_ arguments: [String]) async throws {
     if arguments.count < 2, FileManager.default.isExecutableFile(atPath: besideBench) {
         let ours = try timeProcess(besideBench, ["verify-bundle"] + cliArguments, runs: 20)
         print(String(format: "CLI verify-image verify-bundle (one bundle per process): %6.1f ms median wall", ours * 1000))
-        if let cosign = ProcessInfo.processInfo.environment["COSIGN"], FileManager.default.isExecutableFile(atPath: cosign) {
+        if let cosign = Bench.peer("cosign") {
             let rootPath = root.appendingPathComponent("keys/sigstore-production-trusted_root.json").path
             let theirs = try timeProcess(cosign, ["verify-blob", "--trusted-root", rootPath] + cliArguments, runs: 20)
             print(String(format: "cosign verify-blob (same bundle, same root):              %6.1f ms median wall  (ours %.1f× faster)",
@@ -173,4 +173,58 @@ private func measure(minimumSeconds: Double, _ body: () -> Void) -> Double {
         elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     } while elapsed < minimumSeconds
     return Double(iterations) / elapsed
+}
+
+/// The bundle the table's bundle rows use: sigstore-python's production bundle and its wheel, with the identity
+/// that signed it, verified offline against the production trusted root shipped in `keys/`.
+struct BundleBenchInput {
+    let bundlePath: String
+    let artifactPath: String
+    let identity: String
+    let issuer: String
+
+    static let standard = BundleBenchInput(
+        bundlePath: "testdata/sigstore/sigstore-python/bundle_v3_github.whl.sigstore",
+        artifactPath: "testdata/sigstore/sigstore-python/bundle_v3_github.whl",
+        identity: "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2",
+        issuer: "https://token.actions.githubusercontent.com")
+
+    /// `--bundle … --certificate-identity … --certificate-oidc-issuer … ARTIFACT`, as verify-image and cosign take them.
+    var cliArguments: [String] {
+        ["--bundle", bundlePath, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer, artifactPath]
+    }
+
+    /// Bundles verified per second in-process (parse + verify with a reused verifier), and the OpenSSL limit for the
+    /// same bundle: 1 P-384 (leaf by the Fulcio intermediate) + 4 P-256 verifications with its real signatures.
+    func rates() throws -> (bundles: Double, openssl: Double) {
+        let bundleJSON = try Data(contentsOf: Bench.root.appendingPathComponent(bundlePath))
+        let artifactBytes = try Data(contentsOf: Bench.root.appendingPathComponent(artifactPath))
+        let production = try TrustedRoot.production()
+        let verifier = BundleVerifier(trustedRoot: production)
+        let policy = BundleSignerPolicy.certificate(identity: .exact(identity), issuer: .exact(issuer))
+        let artifact = Artifact.bytes(artifactBytes)
+        let bundle = try SigstoreBundle(json: bundleJSON)
+        _ = try verifier.verify(bundle: bundle, artifact: artifact, policy: policy)
+        guard let leafDER = bundle.verificationMaterial.leafCertificateDER,
+              case .messageSignature(let message) = bundle.content,
+              let intermediateDER = production.certificateAuthorities.last?.certificatesDER.first else {
+            throw BenchError("\(bundlePath) must be a certificate-signed message signature under the production root")
+        }
+        let leaf = try Certificate(der: leafDER)
+        let intermediate = try Certificate(der: intermediateDER)
+        let tbsDigest = HashAlgorithm.sha384.hash(leaf.tbsDER)
+        let artifactDigest = HashAlgorithm.sha256.hash(artifactBytes)
+        var failures = 0
+        let bundles = measure(minimumSeconds: 2) {
+            guard let parsed = try? SigstoreBundle(json: bundleJSON),
+                  (try? verifier.verify(bundle: parsed, artifact: artifact, policy: policy)) != nil else { failures += 1; return }
+        }
+        let openssl = measure(minimumSeconds: 2) {
+            var ok = intermediate.publicKey.isValidSignature(leaf.signatureValue, forDigest: tbsDigest, hash: .sha384)
+            for _ in 0..<4 { ok = ok && leaf.publicKey.isValidSignature(message.signature, forDigest: artifactDigest, hash: .sha256) }
+            if !ok { failures += 1 }
+        }
+        guard failures == 0 else { throw BenchError("\(failures) verifications failed during the benchmark") }
+        return (bundles, openssl)
+    }
 }

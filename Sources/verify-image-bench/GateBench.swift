@@ -8,22 +8,16 @@ import Foundation
 /// pushes testdata/images/layouts/app-v1, makes N distinct manifests and signs them with cosign (no tlog upload,
 /// so both sides verify the key signature only). Prints the median wall time of each over the runs.
 func benchGate(_ arguments: [String]) async throws {
-    let options = RegistryBenchOptions.parse(arguments, bench: "gate", runs: 5, images: 30)
+    let options = try RegistryBenchOptions.parse(arguments, bench: "gate", runs: 5, images: 30)
     let (runs, imageCount) = (options.runs, options.imageCount)
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let binary = try registryBenchVerifyImage()
+    let binary = Bench.verifyImage
     guard let cosign = options.cosign else {
-        throw RegistryBenchError("cosign not found on PATH (install cosign 2.5 and put it on PATH, or give --cosign PATH)")
+        throw BenchError("cosign not found (on PATH, give --cosign PATH, or run scripts/peer-tools.sh)")
     }
-    let work = FileManager.default.temporaryDirectory.appendingPathComponent("iv-gate-bench-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: work) }
-    let (server, host, layout) = try await startBenchRegistryWithAppV1(root: root, work: work)
-    defer { server.terminate(); server.waitUntilExit() }
-    let key = root.appendingPathComponent("testdata/images/keys/signer.pub").path
-    let env = try registryBenchEnvironment(work: work)
-    let references = try await pushDistinctImages(host: host, layout: layout, digest: try registryBenchImageDigest(layout),
-                                                  count: imageCount)
-    try cosignSign(references, cosign: cosign, key: root.appendingPathComponent("testdata/images/keys/signer.key").path, env: env)
+    let registry = try BenchRegistry()
+    defer { registry.stop() }
+    let (host, work, key, env) = (registry.host, registry.work, registry.key, registry.environment)
+    let references = try registry.signedImages(imageCount, cosign: cosign)
 
     // The release: one Deployment per image; the policy: the signer's key, no transparency log (as cosign's flags).
     var release = ""
@@ -67,14 +61,14 @@ func benchGate(_ arguments: [String]) async throws {
     let theirs = [cosign, "verify", "--key", key, "--insecure-ignore-tlog", "--allow-http-registry", "--output", "json"] + references
     var oursTimes: [Double] = [], cosignTimes: [Double] = []
     for _ in 0..<runs {
-        let a = try registryBenchTimed(ours, env: env)
-        guard a.status == 0 else { throw RegistryBenchError("verify-image gate did not pass: \(a.out.prefix(3000)) \(a.err)") }
+        let a = try Bench.run(ours, environment: env)
+        guard a.status == 0 else { throw BenchError("verify-image gate did not pass: \(a.out.prefix(3000)) \(a.err)") }
         oursTimes.append(a.seconds)
-        let b = try registryBenchTimed(theirs, env: env)
-        guard b.status == 0 else { throw RegistryBenchError("cosign verify did not pass: \(b.err.prefix(2000))") }
+        let b = try Bench.run(theirs, environment: env)
+        guard b.status == 0 else { throw BenchError("cosign verify did not pass: \(b.err.prefix(2000))") }
         cosignTimes.append(b.seconds)
     }
-    let mine = registryBenchMedian(oursTimes), peer = registryBenchMedian(cosignTimes)
+    let mine = Bench.median(oursTimes), peer = Bench.median(cosignTimes)
     print("A release of \(imageCount) images, one invocation each, median wall time of \(runs) runs:")
     print(String(format: "  verify-image gate       %8.1f ms   %7.1f images/s", mine * 1000, Double(imageCount) / mine))
     print(String(format: "  cosign verify           %8.1f ms   %7.1f images/s   (verify-image gate is %.1fx faster; goal 5x)",

@@ -2,9 +2,8 @@ import Foundation
 
 /// `verify-image-bench images [RUNS]`: the whole CLI verifying one signed image from an OCI layout (made by
 /// `cosign save`), next to `cosign verify --local-image` on the same layout and key, timed in the same run.
-/// Prints the median wall time of each and the ratio. cosign comes from $COSIGN or /work/peer/bin/cosign
-/// (../shared/tools/peer-tools.sh); run from the package root with a release build:
-/// `swift build -c release && .build/release/verify-image-bench images`.
+/// Prints the median wall time of each and the ratio. cosign comes from ``Bench/peer(_:)`` ($COSIGN, PATH, or
+/// scripts/peer-tools.sh); run from the package root with a release build (scripts/install.sh).
 func benchImages(_ arguments: [String]) async throws {
     let runs = arguments.first.flatMap(Int.init) ?? 30
     let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -14,17 +13,17 @@ func benchImages(_ arguments: [String]) async throws {
     let expected = try String(contentsOfFile: "testdata/images/EXPECTED.cosign.txt", encoding: .utf8)
     guard let line = expected.split(separator: "\n").first(where: { $0.hasPrefix("app-v1 ") }),
           let digest = line.split(separator: " ")[1].split(separator: "@").last
-    else { throw ImageBenchError("run from the package root: testdata/images/EXPECTED.cosign.txt names the fixture digest") }
+    else { throw BenchError("run from the package root: testdata/images/EXPECTED.cosign.txt names the fixture digest") }
     let reference = "127.0.0.1:5077/demo/app-v1@\(digest)"
     let ourArguments = ["--layout", layout, "--key", key, "--insecure-ignore-tlog", reference]
-    let cosign = ProcessInfo.processInfo.environment["COSIGN"] ?? "/work/peer/bin/cosign"
+    let cosign = Bench.peer("cosign") ?? "cosign"
     let cosignArguments = ["verify", "--local-image", "--offline", "--key", key, "--insecure-ignore-tlog", layout]
 
     print("verify one image from an OCI layout (\(layout)), \(runs) runs each: median wall time, mean CPU time (user+sys)")
     let (ourMedian, ourCPU) = try medianWallTime(ours, ourArguments, runs: runs)
     print(String(format: "  verify-image                  %8.1f ms wall  %6.1f ms CPU", ourMedian * 1000, ourCPU * 1000))
     guard FileManager.default.isExecutableFile(atPath: cosign) else {
-        print("  cosign: not found at \(cosign) (set COSIGN, or run ../shared/tools/peer-tools.sh /work/peer)")
+        print("  cosign: not found (on PATH, $COSIGN, or run scripts/peer-tools.sh)")
         return
     }
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("bench-cosign-home").path
@@ -55,7 +54,7 @@ func medianWallTime(_ executable: String, _ arguments: [String], runs: Int,
         process.waitUntilExit()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard process.terminationStatus == 0 else {
-            throw ImageBenchError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+            throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
         }
         if run > 0 { times.append(elapsed) } else { cpuStart = childrenCPUSeconds() }
     }
@@ -70,10 +69,4 @@ func childrenCPUSeconds() -> Double {
     getrusage(RUSAGE_CHILDREN.rawValue, &usage)
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
-/// A benchmark that could not run, with the reason.
-struct ImageBenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

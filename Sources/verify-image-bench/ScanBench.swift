@@ -114,11 +114,6 @@ func benchScan(_ arguments: [String]) async throws {
     }
 }
 
-private struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
 private struct Measured {
     var seconds: Double
     /// User + system CPU time of the child.

@@ -1,5 +1,6 @@
 // verify-image-bench: prints throughput figures next to the raw OpenSSL limit or a peer's time.
-// Usage: verify-image-bench <digest|bundles|scan|images|tlog|references|registry|gate|pin> [ARGS...]
+// Usage: verify-image-bench <table|digest|bundles|scan|images|tlog|references|registry|gate|pin> [ARGS...]
+// `table` prints every row of the speed table, ours next to the peers, in one run (README: Benchmarks).
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -13,6 +14,7 @@ let benches: [String: ([String]) async throws -> Void] = [
     "images": benchImages,
     "gate": benchGate,
     "pin": benchPin,
+    "table": benchTable,
 ]
 guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))
