@@ -98,22 +98,24 @@ final class RegistryTransport: Sendable {
         var failures: [RegistryError] = []
         for scheme in schemes {
             let base = "\(scheme)://\(host)"
+            let response: RegistryResponse
             do {
                 let probing = scheme == "https" && schemes.count > 1
-                let response = try await send(state, url: base + "/v2/", method: .GET, headers: [:], maxBody: 64 << 10,
-                                              what: "the API root of \(host)",
-                                              timeout: probing ? min(options.probeTimeout, options.requestTimeout) : nil,
-                                              retries: probing ? 0 : nil)
-                // A TLS server asked in plain HTTP answers 400: the HTTPS failure is the one to report.
-                if scheme == "http", response.status == 400, let first = failures.first { throw first }
-                var challenge = AuthChallenge.none
-                if response.status == 401 {
-                    challenge = response.header("WWW-Authenticate").flatMap(AuthChallenge.parse) ?? .none
-                }
-                return (base, challenge)
+                response = try await send(state, url: base + "/v2/", method: .GET, headers: [:], maxBody: 64 << 10,
+                                          what: "the API root of \(host)",
+                                          timeout: probing ? min(options.probeTimeout, options.requestTimeout) : nil,
+                                          retries: probing ? 0 : nil)
             } catch let error as RegistryError where error.code == .unreachable || error.code == .tlsError {
                 failures.append(error)
+                continue
             }
+            // A TLS server asked in plain HTTP answers 400: the HTTPS failure is the one to report.
+            if scheme == "http", response.status == 400, let first = failures.first { throw first }
+            var challenge = AuthChallenge.none
+            if response.status == 401 {
+                challenge = response.header("WWW-Authenticate").flatMap(AuthChallenge.parse) ?? .none
+            }
+            return (base, challenge)
         }
         guard let first = failures.first else { throw RegistryError(.unreachable, "registry \(host) did not answer") }
         if failures.count == 1 { throw first }
@@ -174,7 +176,7 @@ final class RegistryTransport: Sendable {
                 await state.recordSuccess()
                 let wait = response.header("Retry-After").flatMap(Double.init) ?? options.retryBaseDelay * pow(2, Double(attempt))
                 guard attempt < maximumRetries, wait <= options.maximumRetryAfter else {
-                    throw RegistryError(.rateLimited, "registry \(state.host) is rate-limiting requests (HTTP 429 for \(what)\(response.header("Retry-After").map { ", Retry-After \($0) s" } ?? ""))\(Self.errorSuffix(response.body)); try again later or authenticate",
+                    throw RegistryError(.rateLimited, "registry \(state.host) is rate-limiting requests (HTTP 429 for \(what)\(response.header("Retry-After").map { ", Retry-After \($0) s" } ?? ""), \(Self.attempts(attempt + 1)))\(Self.errorSuffix(response.body)); try again later or authenticate",
                                         location: Self.redact(response.url))
                 }
                 retryAfter = wait

@@ -44,6 +44,8 @@ enum TestRegistries {
         options.certsDirectories = []
         options.retryBaseDelay = 0.05
         options.timeout = 60
+        // The whole suite runs in parallel on a busy machine: a TLS handshake may wait seconds for a thread.
+        options.probeTimeout = 30
         configure(&options)
         return options
     }
@@ -481,10 +483,9 @@ struct RemoteRegistryFaultTests {
         #expect(error?.message.contains("TOOMANYREQUESTS") == true)
         // A Retry-After longer than the limit is not waited for.
         let impatient = try RemoteRegistry(options: TestRegistries.options { $0.maximumRetryAfter = 0.5 })
-        let start = Date()
         let again = await registryError { try await impatient.resolve(try pinned("limited", "app-v2")) }
         #expect(again?.code == .rateLimited)
-        #expect(Date().timeIntervalSince(start) < 0.9 + 5)
+        #expect(again?.message.contains("Retry-After 1 s, 1 attempt)") == true)
     }
 
     @Test func slowAnswersHitTheRequestTimeoutAndTheDeadline() async throws {
