@@ -200,11 +200,12 @@ struct BundleBenchInput {
         let bundleJSON = try Data(contentsOf: Bench.root.appendingPathComponent(bundlePath))
         let artifactBytes = try Data(contentsOf: Bench.root.appendingPathComponent(artifactPath))
         let production = try TrustedRoot.production()
-        let verifier = BundleVerifier(trustedRoot: production)
-        let policy = BundleSignerPolicy.certificate(identity: .exact(identity), issuer: .exact(issuer))
+        let verifier = EvidenceVerifier(policy: try VerificationPolicy(
+            trust: .init(trustedRoot: production),
+            signers: .identities([.init(issuer: .exact(issuer), subject: .exact(identity))])))
         let artifact = Artifact.bytes(artifactBytes)
         let bundle = try SigstoreBundle(json: bundleJSON)
-        _ = try verifier.verify(bundle: bundle, artifact: artifact, policy: policy)
+        _ = try verifier.verify(bundle: bundle, artifact: artifact)
         guard let leafDER = bundle.verificationMaterial.leafCertificateDER,
               case .messageSignature(let message) = bundle.content,
               let intermediateDER = production.certificateAuthorities.last?.certificatesDER.first else {
@@ -217,7 +218,7 @@ struct BundleBenchInput {
         var failures = 0
         let bundles = measure(minimumSeconds: 2) {
             guard let parsed = try? SigstoreBundle(json: bundleJSON),
-                  (try? verifier.verify(bundle: parsed, artifact: artifact, policy: policy)) != nil else { failures += 1; return }
+                  (try? verifier.verify(bundle: parsed, artifact: artifact)) != nil else { failures += 1; return }
         }
         let openssl = measure(minimumSeconds: 2) {
             var ok = intermediate.publicKey.isValidSignature(leaf.signatureValue, forDigest: tbsDigest, hash: .sha384)
