@@ -11,24 +11,24 @@ import Foundation
 ///   per image (what `crane digest` does; `--no-tags` spares skopeo listing the tags),
 /// and prints the median wall time of each, process starts included, and checks both found the same digests.
 func benchPin(_ arguments: [String]) async throws {
-    let options = RegistryBenchOptions.parse(arguments, bench: "pin", runs: 5, images: 100)
+    let options = try RegistryBenchOptions.parse(arguments, bench: "pin", runs: 5, images: 100)
     let (runs, imageCount) = (options.runs, options.imageCount)
-    let skopeo = ProcessInfo.processInfo.environment["SKOPEO"].flatMap { $0.isEmpty ? nil : $0 } ?? registryBenchFind("skopeo")
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let binary = try registryBenchVerifyImage()
-    let work = FileManager.default.temporaryDirectory.appendingPathComponent("iv-pin-bench-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: work) }
-    let (server, host, layout) = try await startBenchRegistryWithAppV1(root: root, work: work)
-    defer { server.terminate(); server.waitUntilExit() }
+    let skopeo = ProcessInfo.processInfo.environment["SKOPEO"].flatMap { $0.isEmpty ? nil : $0 } ?? Bench.peer("skopeo")
+    let root = Bench.root
+    let binary = Bench.verifyImage
+    let registry = try BenchRegistry()
+    defer { registry.stop() }
+    let (host, work) = (registry.host, registry.work)
+    let layout = root.appendingPathComponent("testdata/images/layouts/app-v1").path
 
     // N distinct references, pushed with one push-layout.py process.
     let references = (0..<imageCount).map { n in (repository: "\(host)/bench/chart\(n / 10)/image\(n % 10)", tag: "v1.\(n)") }
     let jobs = references.map { "\(layout) http://\(host) \($0.repository.dropFirst(host.count + 1)) --tag \($0.tag)" }
     try Data(jobs.joined(separator: "\n").utf8).write(to: work.appendingPathComponent("jobs"))
-    let push = try registryBenchRun("/usr/bin/env", ["python3", root.appendingPathComponent("scripts/push-layout.py").path,
+    let push = try Bench.run(["/usr/bin/env", "python3", root.appendingPathComponent("scripts/push-layout.py").path,
                                                     "--jobs", work.appendingPathComponent("jobs").path])
-    guard push.status == 0 else { throw RegistryBenchError("push-layout.py failed: \(push.err)") }
-    let expected = try registryBenchImageDigest(layout)
+    guard push.status == 0 else { throw BenchError("push-layout.py failed: \(push.err)") }
+    let expected = try BenchRegistry.imageDigest(layout)
 
     // The charts: 10 images per values.yaml, half as Helm maps, half as strings.
     let charts = work.appendingPathComponent("charts")
@@ -60,30 +60,30 @@ func benchPin(_ arguments: [String]) async throws {
     for run in 0..<runs {
         let copy = work.appendingPathComponent("run\(run)")
         try FileManager.default.copyItem(at: charts, to: copy)
-        let pinned = try registryBenchTimed([binary, "pin", "--no-cache", "--output", "json", copy.path], env: env)
-        guard pinned.status == 0 else { throw RegistryBenchError("verify-image pin failed (\(pinned.status)): \(pinned.out.prefix(500)) \(pinned.err)") }
+        let pinned = try Bench.run([binary, "pin", "--no-cache", "--output", "json", copy.path], environment: env)
+        guard pinned.status == 0 else { throw BenchError("verify-image pin failed (\(pinned.status)): \(pinned.out.prefix(500)) \(pinned.err)") }
         let report = try JSONSerialization.jsonObject(with: Data(pinned.out.utf8)) as? [String: Any]
         let results = report?["results"] as? [[String: Any]] ?? []
         guard results.count == imageCount, results.allSatisfy({ $0["digest"] as? String == expected }) else {
-            throw RegistryBenchError("verify-image pin did not pin \(imageCount) images to \(expected)")
+            throw BenchError("verify-image pin did not pin \(imageCount) images to \(expected)")
         }
         ours.append(pinned.seconds)
         if skopeo != nil {
-            let looped = try registryBenchTimed(["/bin/sh", loop.path], env: env)
-            guard looped.status == 0 else { throw RegistryBenchError("the skopeo loop failed: \(looped.err)") }
+            let looped = try Bench.run(["/bin/sh", loop.path], environment: env)
+            guard looped.status == 0 else { throw BenchError("the skopeo loop failed: \(looped.err)") }
             let digests = looped.out.split(separator: "\n")
             guard digests.count == imageCount, digests.allSatisfy({ $0 == expected }) else {
-                throw RegistryBenchError("skopeo printed other digests than \(expected)")
+                throw BenchError("skopeo printed other digests than \(expected)")
             }
             peer.append(looped.seconds)
         }
     }
     print("Median wall time of \(runs) runs (process starts included):")
-    let oursMedian = registryBenchMedian(ours)
+    let oursMedian = Bench.median(ours)
     print(String(format: "  verify-image pin (scan + resolve + rewrite)   %8.1f ms   %7.0f references/s", oursMedian * 1000,
                  Double(imageCount) / oursMedian))
     if skopeo != nil {
-        let peerMedian = registryBenchMedian(peer)
+        let peerMedian = Bench.median(peer)
         print(String(format: "  skopeo inspect loop (resolve only)            %8.1f ms   %7.0f references/s   (verify-image is %.1fx faster)",
                      peerMedian * 1000, Double(imageCount) / peerMedian, peerMedian / oursMedian))
     } else {
