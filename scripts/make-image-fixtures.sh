@@ -3,22 +3,34 @@
 # push, cosign 2.5 and skopeo 1.18 to sign, `cosign save` / skopeo to write OCI layouts, `cosign verify` to record
 # what the peer says about each one (testdata/images/EXPECTED.cosign.txt).
 #
-# usage: scripts/make-image-fixtures.sh [PEER_TOOLS_DIR]     (default /work/peer; made by ../shared/tools/peer-tools.sh)
+# usage: scripts/make-image-fixtures.sh [PEER_TOOLS_DIR]     (default .build/peers; made there by
+#        `scripts/peer-tools.sh --skopeo-sigstore` when cosign or skopeo-sigstore is missing)
 # Keys are reused when present (testdata/images/keys), so re-running changes only signatures and layouts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-tools=$(cd "${1:-/work/peer}" && pwd)
-cosign="$tools/bin/cosign"; skopeo_sig="$tools/bin/skopeo-sigstore"
-shared=${SHARED:-$root/../shared}; [ -d "$shared" ] || shared=/work/shared
+tools=${1:-$root/.build/peers}
+if [ ! -x "$tools/bin/cosign" ] || [ ! -x "$tools/bin/skopeo-sigstore" ]; then
+  "$root/scripts/peer-tools.sh" --skopeo-sigstore "$tools" >&2
+fi
+tools=$(cd "$tools" && pwd)
+cosign="$tools/bin/cosign"; [ -x "$cosign" ] || cosign=$(command -v cosign)
+skopeo_sig="$tools/bin/skopeo-sigstore"
 out=$root/testdata/images
 port=${PORT:-5077}
 reg=127.0.0.1:$port
 work=$(mktemp -d)
 export HOME=$work/home COSIGN_PASSWORD=fixture-password COSIGN_YES=true
 mkdir -p "$HOME" "$out/keys" "$out/layouts"
-"$shared/tools/registry.sh" start "$work/registry" "$port" >/dev/null
-trap '"$shared/tools/registry.sh" stop "$work/registry"; rm -rf "$work"' EXIT
+# A real registry (Debian's docker-registry, CNCF distribution) on loopback, for this run only.
+mkdir -p "$work/registry/storage"
+printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp:\n  addr: %s\n' \
+  "$work/registry/storage" "$reg" > "$work/registry/config.yml"
+docker-registry serve "$work/registry/config.yml" > "$work/registry/log" 2>&1 &
+registry_pid=$!
+trap 'kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do curl -fsS "http://$reg/v2/" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "http://$reg/v2/" >/dev/null || { cat "$work/registry/log" >&2; echo "make-image-fixtures.sh: the registry did not start" >&2; exit 1; }
 cosign_flags=(--allow-http-registry --allow-insecure-registry)
 
 # 1. Keys: signer (the trusted key), other (a key nobody trusts), and a private CA with a code-signing leaf.

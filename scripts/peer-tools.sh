@@ -5,10 +5,16 @@
 #     apt state in DEST so that the system's apt sources and lists are left as they were;
 #   - with swiftc: DEST/bin/static-swift-foundation, the process-start baseline (a static Swift program that
 #     imports Foundation and does nothing).
-# usage: scripts/peer-tools.sh [DEST]     DEST defaults to .build/peers (git ignores .build*); prints the versions.
+#   - with --skopeo-sigstore: DEST/bin/skopeo-sigstore, the same release's skopeo (it signs with sigstore keys, which
+#     the running release's skopeo cannot), run through that release's own loader and C libraries (unpacked under
+#     DEST; the system's libraries are not touched). scripts/make-image-fixtures.sh needs it.
+# usage: scripts/peer-tools.sh [--skopeo-sigstore] [DEST]     DEST defaults to .build/peers (git ignores .build*);
+#        prints the versions.
 # verify-image-bench looks for each peer on PATH first, then in .build/peers/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_skopeo=0
+if [ "${1:-}" = --skopeo-sigstore ]; then with_skopeo=1; shift; fi
 dest=${1:-.build/peers}
 mkdir -p "$dest/bin"
 dest=$(cd "$dest" && pwd)
@@ -23,7 +29,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if ! command -v cosign >/dev/null && [ ! -x "$dest/bin/cosign" ]; then
+private_apt_ready=0
+private_apt() { # sets up (once) an apt state of its own for $suite under DEST and prints nothing
+  [ $private_apt_ready = 1 ] && return 0
   # The Debian mirror the system already uses, read from its apt sources (deb822 or one-line format).
   mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | tr ' ' '\n' | grep -v security | head -n1 || true)
   [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
@@ -35,12 +43,29 @@ if ! command -v cosign >/dev/null && [ ! -x "$dest/bin/cosign" ]; then
                -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state" -o "Dir::Cache::archives=$state/archives"
                -o "APT::Sandbox::User=root")
   apt-get "${apt_private[@]}" -qq update
+  private_apt_ready=1
+}
+
+if ! command -v cosign >/dev/null && [ ! -x "$dest/bin/cosign" ]; then
+  private_apt
   # cosign is one static Go binary: no libraries of the newer release are needed.
   (cd "$state/archives" && apt-get "${apt_private[@]}" -qq download cosign)
   deb=$(ls "$state"/archives/cosign_*.deb | head -n1)
   dpkg-deb -x "$deb" "$state/unpacked"
   echo "$(dpkg-deb -f "$deb" Version) (Debian $suite)" > "$dest/bin/cosign.version"
   ln -sf "$state/unpacked/usr/bin/cosign" "$dest/bin/cosign"
+fi
+
+if [ $with_skopeo = 1 ] && [ ! -x "$dest/bin/skopeo-sigstore" ]; then
+  private_apt
+  libs=(libc6 libgpgme11t64 libassuan9 libgpg-error0 libsqlite3-0)
+  (cd "$state/archives" && apt-get "${apt_private[@]}" -qq download skopeo "${libs[@]}")
+  mkdir -p "$state/skopeo"
+  for package in skopeo "${libs[@]}"; do dpkg-deb -x "$(ls "$state"/archives/${package}_*.deb | head -n1)" "$state/skopeo"; done
+  lib=$state/skopeo/usr/lib/x86_64-linux-gnu
+  printf '#!/bin/sh\nexec "%s/ld-linux-x86-64.so.2" --library-path "%s" "%s/usr/bin/skopeo" "$@"\n' \
+    "$lib" "$lib" "$state/skopeo" > "$dest/bin/skopeo-sigstore"
+  chmod +x "$dest/bin/skopeo-sigstore"
 fi
 
 # The baseline of the process-start row: a statically linked Swift program that imports Foundation, does nothing.
@@ -54,3 +79,4 @@ version=$(cat "$(dirname "$cosign")/cosign.version" 2>/dev/null || "$cosign" ver
 echo "cosign:          $version ($cosign)"
 echo "skopeo:          $(skopeo --version) ($(command -v skopeo))"
 echo "docker-registry: $(docker-registry --version 2>/dev/null | head -n1) ($(command -v docker-registry))"
+[ $with_skopeo = 0 ] || echo "skopeo-sigstore: $("$dest/bin/skopeo-sigstore" --version) ($dest/bin/skopeo-sigstore)"
