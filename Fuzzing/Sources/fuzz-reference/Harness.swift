@@ -25,7 +25,12 @@ public func fuzzReference(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
         // Docker normalization: idempotent, and the familiar form normalizes back to the same reference.
         if let normalized = try? ImageReference(normalizing: text) {
-            invariant(!normalized.domain.isEmpty, "normalized \(text.debugDescription) has no domain")
+            // A domain, except where distribution/reference leaves it empty: the Docker normalizer takes a first
+            // component with '.' or ':' (or `localhost`) for a host, but the grammar refuses it as one (`docke_r.io`
+            // has an underscore), so it parses as the first path component. Everything else gets `docker.io`.
+            let first = normalized.path.split(separator: "/").first.map(String.init) ?? ""
+            invariant(!normalized.domain.isEmpty || first.contains(".") || first.contains(":") || first == "localhost",
+                      "normalized \(text.debugDescription) has no domain")
             let again = try? ImageReference(normalizing: normalized.string)
             invariant(again == normalized, "normalizing \(normalized.string.debugDescription) again changed it")
             // Except, as in distribution/reference, when the familiar form is a bare 64-hex identifier
