@@ -32,13 +32,14 @@ public struct RegistryMirrors: Sendable, Hashable {
     public init() {}
 
     /// Parses `DOMAIN=HOST[/PREFIX]` entries.
-    /// - Throws: ``DigestResolverError`` when an entry has no `=`, or either side is not a registry name.
+    /// - Throws: ``ImageGateError`` `registry_mirror_invalid` when an entry has no `=`, or either side is not a
+    ///   registry name.
     public init(parsing entries: [String]) throws {
         for entry in entries {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[0].contains("/"),
                   (try? ImageReference(normalizing: parts[1] + "/probe")) != nil else {
-                throw DigestResolverError(
+                throw ImageGateError(.registryMirrorInvalid,
                     "--registry-mirror \(entry): expected DOMAIN=HOST[/PREFIX], e.g. docker.io=127.0.0.1:5000/dockerhub")
             }
             let host = parts[1].hasSuffix("/") ? String(parts[1].dropLast()) : parts[1]
@@ -54,15 +55,6 @@ public struct RegistryMirrors: Sendable, Hashable {
         if let digest = reference.digest { text += "@" + digest.string }
         return (try? ImageReference(normalizing: text)) ?? reference
     }
-}
-
-/// A mirror route that cannot be used.
-public struct DigestResolverError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What is wrong and how to write it.
-    public let message: String
-    init(_ message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
 }
 
 /// Looks up many image references at once: each distinct reference once, up to `maximumConcurrency` at a time,

@@ -23,6 +23,8 @@ public struct ImageGateError: Error, CustomStringConvertible, Sendable, Hashable
         case evidenceNotReproduced = "evidence_not_reproduced"
         /// The evidence signature does not verify.
         case evidenceSignatureInvalid = "evidence_signature_invalid"
+        /// A `--registry-mirror` entry is not `DOMAIN=HOST[/PREFIX]`.
+        case registryMirrorInvalid = "registry_mirror_invalid"
     }
 
     /// The stable code.

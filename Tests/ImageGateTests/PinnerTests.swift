@@ -274,6 +274,6 @@ struct PinFixture {
         #expect(mirrors.route(try ImageReference(normalizing: "quay.io/a/b@sha256:" + String(repeating: "ab", count: 32))).string
                 == "mirror.example/a/b@sha256:" + String(repeating: "ab", count: 32))
         #expect(mirrors.route(try ImageReference(normalizing: "ghcr.io/a/b:v1")).string == "ghcr.io/a/b:v1")
-        #expect(throws: DigestResolverError.self) { try RegistryMirrors(parsing: ["docker.io"]) }
+        #expect(throws: ImageGateError.self) { try RegistryMirrors(parsing: ["docker.io"]) }
     }
 }
