@@ -223,6 +223,11 @@ struct WireTimeRange: Decodable {
 
 private struct WireKeyID: Decodable { var keyId: String? }
 
+/// `trusted_root_invalid` naming the JSON field at fault.
+private func trustedRootInvalid(_ field: String, _ message: String) -> SignatureVerificationError {
+    SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "\(field): \(message)")
+}
+
 private struct WireLog: Decodable {
     struct PublicKey: Decodable {
         var rawBytes: String?
@@ -236,9 +241,7 @@ private struct WireLog: Decodable {
     var checkpointKeyId: WireKeyID?
 
     func validated(field: String) throws -> TransparencyLogInstance {
-        func fail(_ message: String) -> SignatureVerificationError {
-            SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "\(field): \(message)")
-        }
+        func fail(_ message: String) -> SignatureVerificationError { trustedRootInvalid(field, message) }
         guard let publicKey, let raw = publicKey.rawBytes else { throw fail("publicKey.rawBytes is missing") }
         guard let der = protoBase64Decode(raw), !der.isEmpty else { throw fail("publicKey.rawBytes is not base64") }
         guard let validFor = publicKey.validFor else {
@@ -276,9 +279,7 @@ private struct WireAuthority: Decodable {
     var validFor: WireTimeRange?
 
     func validated(field: String) throws -> CertificateAuthorityInstance {
-        func fail(_ message: String) -> SignatureVerificationError {
-            SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "\(field): \(message)")
-        }
+        func fail(_ message: String) -> SignatureVerificationError { trustedRootInvalid(field, message) }
         guard let certificates = certChain?.certificates, !certificates.isEmpty else {
             throw fail("certChain.certificates is missing or empty")
         }
