@@ -306,16 +306,11 @@ struct VerificationRun {
             for tsaIndex in verifier.timestampAuthorityInstances.indices {
                 do {
                     let tsa = try verifier.timestampAuthority(tsaIndex)
-                    let time: Date
-                    if let leaf = tsa.leaf {
-                        // The trusted root pins this TSA's leaf: it is the only acceptable signer. It is the trust
-                        // anchor of the token check, and must itself chain to the TSA's root at the token's time.
-                        time = try token.verify(message: signature, roots: [leaf], intermediates: [], leaf: leaf)
-                        _ = try ChainValidator(roots: tsa.roots, intermediates: tsa.intermediates)
-                            .validate(leaf, at: time, requiredExtendedKeyUsage: timeStampingEKU)
-                    } else {
-                        time = try token.verify(message: signature, roots: tsa.roots, intermediates: tsa.intermediates, leaf: nil)
-                    }
+                    // Where the trusted root pins this TSA's leaf, it is the only acceptable signer; the token check
+                    // (CryptoPrimitives) enforces the pin and chains the signer to the TSA's root with the
+                    // timeStamping EKU at the token's time.
+                    let time = try token.verify(message: signature, roots: tsa.roots, intermediates: tsa.intermediates,
+                                                leaf: tsa.leaf)
                     guard tsa.instance.validFor.contains(time) else {
                         failures.append("\(tsa.instance.uri): time \(formatRFC3339(time)) is outside the TSA's validFor")
                         continue
@@ -447,5 +442,3 @@ let sctListOID = "1.3.6.1.4.1.11129.2.4.2"
 /// Extended key usage id-kp-codeSigning.
 let codeSigningEKU = "1.3.6.1.5.5.7.3.3"
 
-/// Extended key usage id-kp-timeStamping.
-let timeStampingEKU = "1.3.6.1.5.5.7.3.8"
