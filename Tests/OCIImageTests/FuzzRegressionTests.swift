@@ -16,4 +16,17 @@ import Testing
         #expect(normalized.tag == "latest")
         #expect(try ImageReference(normalizing: normalized.string) == normalized)
     }
+
+    /// `docker.io/busyboxr.io/busybo`: the full name keeps Docker Hub; the familiar form (as distribution/reference
+    /// makes it) is `busyboxr.io/busybo`, which would name another registry, so only the full name is used to match
+    /// and fetch.
+    @Test func aDockerHubPathThatLooksHostedKeepsItsFullName() throws {
+        let text = String(decoding: try Fixtures.data("fuzz/reference/docker-io-path-that-looks-hosted"), as: UTF8.self)
+        let normalized = try ImageReference(normalizing: text)
+        #expect(normalized.domain == "docker.io")
+        #expect(normalized.path == "busyboxr.io/busybo")
+        #expect(normalized.familiarString == "busyboxr.io/busybo")
+        #expect(try ImageReference(normalizing: normalized.familiarString).domain == "busyboxr.io")
+        #expect(try ImageReference(normalizing: normalized.string) == normalized)
+    }
 }

@@ -35,7 +35,13 @@ public func fuzzReference(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             invariant(again == normalized, "normalizing \(normalized.string.debugDescription) again changed it")
             // Except, as in distribution/reference, when the familiar form is a bare 64-hex identifier
             // (`docker.io/<hex>` is accepted, `<hex>` alone is refused as ambiguous with an image ID).
-            if !ReferenceGrammar.isIdentifier(Array(normalized.familiarString.utf8)) {
+            // And except when the familiar form's first component looks like a host: distribution/reference drops
+            // `docker.io/` from `docker.io/busyboxr.io/x` too, and `busyboxr.io/x` then names another registry (the
+            // familiar form is for display; policies and registries use the full name).
+            let familiarFirst = normalized.familiarString.split(separator: "/").first.map(String.init) ?? ""
+            let familiarLooksHosted = normalized.familiarString.contains("/")
+                && (familiarFirst.contains(".") || familiarFirst.contains(":") || familiarFirst == "localhost")
+            if !ReferenceGrammar.isIdentifier(Array(normalized.familiarString.utf8)) && !familiarLooksHosted {
                 let familiar = try? ImageReference(normalizing: normalized.familiarString)
                 invariant(familiar == normalized, "familiar form \(normalized.familiarString.debugDescription) of \(normalized.string.debugDescription) normalizes to \(familiar?.string ?? "an error")")
             }
