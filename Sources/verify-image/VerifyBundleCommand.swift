@@ -44,6 +44,9 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             throw ValidationError("--output must be text or json")
         }
         try usage { try policyOptions.validate() }
+        guard FileManager.default.isReadableFile(atPath: bundle) else {
+            throw ValidationError("--bundle \(bundle): no such readable file; give the path of a Sigstore bundle (*.sigstore.json)")
+        }
         if insecureIgnoreTlog && key == nil {
             throw ValidationError("--insecure-ignore-tlog applies to key-signed bundles only (with --key)")
         }

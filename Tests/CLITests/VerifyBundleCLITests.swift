@@ -260,5 +260,12 @@ import Testing
                                    "/nonexistent/file"])
         #expect(result.status == 64)
     }
-}
 
+    @Test func missingBundleIsAUsageError() throws {
+        let result = try Self.run(["verify-bundle", "--bundle", "/nonexistent/bundle.sigstore.json",
+                                   "--certificate-identity", Self.githubIdentity, "--certificate-oidc-issuer", Self.defaultIssuer,
+                                   Self.s("sigstore-python/bundle_v3_github.whl.sigstore")])
+        #expect(result.status == 64)
+        #expect(result.err.contains("--bundle /nonexistent/bundle.sigstore.json: no such readable file"))
+    }
+}
