@@ -52,6 +52,9 @@ public struct PolicyOptions: Sendable, Equatable {
     /// `--every-platform`: for an index, every platform manifest must carry its own passing signature, instead of
     /// the index's own signature being verified.
     public var everyPlatform = false
+    /// `--tlog-checkpoint-name URL=NAME`, as given: the name a transparency log of the trusted root (by its base
+    /// URL) signs its checkpoints as, where that is not its URL's host (a private Rekor named after its machine).
+    public var checkpointNames: [String] = []
 
     /// Creates empty options; set the fields that were given.
     public init(purpose: Purpose = .images) { self.purpose = purpose }
@@ -98,6 +101,7 @@ public struct PolicyOptions: Sendable, Equatable {
             }
             seen[key] = value
         }
+        _ = try parsedCheckpointNames()
         if !annotations.isEmpty && attestations {
             throw invalid("-a applies to signatures' payloads; attestations carry no such annotations — drop -a, or verify signatures")
         }
@@ -177,7 +181,28 @@ public struct PolicyOptions: Sendable, Equatable {
         } else {
             root = try defaultTrustedRoot ?? TrustedRoot.production()
         }
-        return VerificationPolicy.Trust(trustedRoot: root, certificateChain: chain)
+        return VerificationPolicy.Trust(trustedRoot: root, certificateChain: chain, checkpointNames: try parsedCheckpointNames())
+    }
+
+    /// `checkpointNames` as log base URL → name. Whether the URL is a log of the trusted root is checked by
+    /// `VerificationPolicy.init`, which has the root.
+    func parsedCheckpointNames() throws -> [String: String] {
+        var names: [String: String] = [:]
+        for entry in checkpointNames {
+            guard let equals = entry.lastIndex(of: "="), equals != entry.startIndex,
+                  entry.index(after: equals) != entry.endIndex else {
+                throw SignatureVerificationError(.policyInvalid, check: .policy,
+                    "--tlog-checkpoint-name \(entry): give the log's base URL and the name it signs checkpoints as, URL=NAME")
+            }
+            let url = String(entry[..<equals])
+            let name = String(entry[entry.index(after: equals)...])
+            if let earlier = names[url], earlier != name {
+                throw SignatureVerificationError(.policyInvalid, check: .policy,
+                    "--tlog-checkpoint-name gives \(url) two names (\"\(earlier)\" and \"\(name)\"); give one")
+            }
+            names[url] = name
+        }
+        return names
     }
 
     /// True when the policy needs the default trusted root: no `--trusted-root`, no `--staging`, and something that

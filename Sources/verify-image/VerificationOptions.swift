@@ -37,6 +37,10 @@ struct VerificationOptions: ParsableArguments {
     @Flag(name: .customLong("every-platform"), help: "For a multi-platform index: every platform manifest must carry its own passing signature (default: the index's own signature).")
     var everyPlatform = false
 
+    @Option(name: .customLong("tlog-checkpoint-name"),
+            help: "URL=NAME: the name a transparency log of the trusted root (by base URL) signs its checkpoints as, where it is not the URL's host; repeatable.")
+    var checkpointNames: [String] = []
+
     @Flag(name: .customLong("allow-tags"), help: "Let a reference by tag pass (it is still resolved and reported).")
     var allowTags = false
 
@@ -57,6 +61,7 @@ struct VerificationOptions: ParsableArguments {
         options.platform = platform
         options.allowTags = allowTags
         options.everyPlatform = everyPlatform
+        options.checkpointNames = checkpointNames
         return options
     }
 

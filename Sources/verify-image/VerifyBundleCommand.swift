@@ -29,6 +29,10 @@ struct VerifyBundleCommand: AsyncParsableCommand {
     @Option(name: .customLong("trusted-root"), help: "A Sigstore trusted_root.json to use instead of the built-in root.")
     var trustedRoot: String?
 
+    @Option(name: .customLong("tlog-checkpoint-name"),
+            help: "URL=NAME: the name a transparency log of the trusted root (by base URL) signs its checkpoints as, where it is not the URL's host; repeatable.")
+    var checkpointNames: [String] = []
+
     @Flag(name: .customLong("insecure-ignore-tlog"),
           help: "With --key: accept a bundle with neither a transparency-log entry nor a timestamp (one signed offline, e.g. an evidence package's), checking it at the current time — as cosign verify-blob --insecure-ignore-tlog.")
     var insecureIgnoreTlog = false
@@ -59,6 +63,7 @@ struct VerifyBundleCommand: AsyncParsableCommand {
         options.keyFiles = key.map { [$0] } ?? []
         options.trustedRootFile = trustedRoot
         options.stagingTrustedRoot = staging
+        options.checkpointNames = checkpointNames
         return options
     }
 

@@ -83,6 +83,11 @@ import Testing
 
     static func s(_ relative: String) -> String { sigstore.appendingPathComponent(relative).path }
 
+    /// The scaffolding Rekor of sigstore-go's othername bundle, and the name it signs its checkpoints as (Rekor's
+    /// `rekor_server.hostname`, which defaults to its machine's — here a pod's — name).
+    static let scaffoldingCheckpointName =
+        "http://rekor.rekor-system.172.18.255.1.sslip.io=rekor-00001-deployment-56bf7777c9-jds5x"
+
     static let realBundles: [Case] = [
         Case(name: "python github wheel (production)", arguments: ["--bundle", s("sigstore-python/bundle_v3_github.whl.sigstore"),
              "--certificate-identity", githubIdentity, "--certificate-oidc-issuer", defaultIssuer,
@@ -150,12 +155,19 @@ import Testing
              s("sigstore-go/dsse-2sigs.sigstore.json"), "--certificate-identity", "brian@dehamer.com",
              "--certificate-oidc-issuer", "https://github.com/login/oauth",
              "sha256:0000000000000000000000000000000000000000000000000000000000000000"], passes: false),
+        // sigstore-go's scaffolding Rekor signs its checkpoints as its pod name, not as the host of the URL its
+        // trusted root gives: with the log's name the bundle passes, without it the checkpoint reads as another log's.
         Case(name: "sigstore-go othername SAN", arguments: ["--trusted-root", s("sigstore-go/scaffolding.json"), "--bundle",
              s("sigstore-go/othername.sigstore.json"), "--certificate-identity", "foo!oidc.local",
-             "--certificate-oidc-issuer", "http://oidc.local:8080",
+             "--certificate-oidc-issuer", "http://oidc.local:8080", "--tlog-checkpoint-name", scaffoldingCheckpointName,
              "sha256:bc103b4a84971ef6459b294a2b98568a2bfb72cded09d4acd1e16366a401f95b"], passes: true),
+        Case(name: "sigstore-go othername SAN, checkpoint under another log's name", arguments: ["--trusted-root",
+             s("sigstore-go/scaffolding.json"), "--bundle", s("sigstore-go/othername.sigstore.json"),
+             "--certificate-identity", "foo!oidc.local", "--certificate-oidc-issuer", "http://oidc.local:8080",
+             "sha256:bc103b4a84971ef6459b294a2b98568a2bfb72cded09d4acd1e16366a401f95b"], passes: false),
         Case(name: "sigstore-go othername SAN, wrong identity", arguments: ["--trusted-root", s("sigstore-go/scaffolding.json"), "--bundle",
-             s("sigstore-go/othername.sigstore.json"), "--certificate-identity", "foo@oidc.local",
+             s("sigstore-go/othername.sigstore.json"), "--tlog-checkpoint-name", scaffoldingCheckpointName,
+             "--certificate-identity", "foo@oidc.local",
              "--certificate-oidc-issuer", "http://oidc.local:8080",
              "sha256:bc103b4a84971ef6459b294a2b98568a2bfb72cded09d4acd1e16366a401f95b"], passes: false),
         Case(name: "sigstore-go public key + TSA", arguments: ["--trusted-root", s("sigstore-go/public-key-validity.json"), "--bundle",
@@ -191,6 +203,21 @@ import Testing
         } else {
             #expect(result.status == 1, "\(testCase.name): exit \(result.status)\n\(result.out)\(result.err)")
         }
+    }
+
+    @Test func aCheckpointSignedUnderAnotherNameFailsNamingTheFix() throws {
+        let arguments = ["verify-bundle", "--output", "json", "--trusted-root", Self.s("sigstore-go/scaffolding.json"),
+                         "--bundle", Self.s("sigstore-go/othername.sigstore.json"), "--certificate-identity", "foo!oidc.local",
+                         "--certificate-oidc-issuer", "http://oidc.local:8080",
+                         "sha256:bc103b4a84971ef6459b294a2b98568a2bfb72cded09d4acd1e16366a401f95b"]
+        let refused = try Self.run(arguments)
+        #expect(refused.status == 1, "\(refused.out)\(refused.err)")
+        #expect(refused.out.contains("checkpoint_invalid") && refused.out.contains("--tlog-checkpoint-name"), "\(refused.out)")
+        let unknownLog = try Self.run(arguments.dropLast() + ["--tlog-checkpoint-name", "https://rekor.example.test=name",
+                                                               arguments.last!])
+        #expect(unknownLog.status == 64, "\(unknownLog.out)\(unknownLog.err)")
+        #expect((unknownLog.out + unknownLog.err).contains("not a transparency log of the trusted root"),
+                "\(unknownLog.out)\(unknownLog.err)")
     }
 
     // MARK: Output contract

@@ -72,6 +72,10 @@ extension TLogFixtures {
         return plain.date(from: text) ?? fractional.date(from: text)
     }
 
+    /// The name sigstore-go's scaffolding Rekor (roots/scaffolding.trusted_root.json) signs its checkpoints as: the
+    /// `rekor_server.hostname` Rekor defaults to, its machine's (pod's) name.
+    static let scaffoldingCheckpointName = "rekor-00001-deployment-56bf7777c9-jds5x"
+
     /// The `tlogs[]` of a trusted_root.json as TransparencyLogKeys (a test-only reader; the bundle module has the
     /// real trusted-root parser).
     static func logs(_ trustedRootPath: String) throws -> [TransparencyLogKey] {

@@ -27,11 +27,17 @@ public struct VerificationPolicy: Sendable {
         /// these ONLY (never to the trusted root's CAs), and no SCT is required of them; the trusted root, if any,
         /// still supplies transparency-log keys and timestamp authorities.
         public var certificateChain: [Certificate]?
+        /// The name a transparency log of the trusted root signs its checkpoints as, by the log's base URL, where it
+        /// is not the host of that URL (a private Rekor whose `rekor_server.hostname` is its machine's name). A
+        /// checkpoint is the log's only if its origin is `<name> - <tree id>` (Rekor v1) or `<name>` (Rekor v2).
+        public var checkpointNames: [String: String]
 
         /// Creates trust from a trusted root and/or a private CA chain.
-        public init(trustedRoot: TrustedRoot? = nil, certificateChain: [Certificate]? = nil) {
+        public init(trustedRoot: TrustedRoot? = nil, certificateChain: [Certificate]? = nil,
+                    checkpointNames: [String: String] = [:]) {
             self.trustedRoot = trustedRoot
             self.certificateChain = certificateChain
+            self.checkpointNames = checkpointNames
         }
 
         /// Whether some CA is trusted for certificate-based signatures.
@@ -158,6 +164,15 @@ public struct VerificationPolicy: Sendable {
         }
         if !insecureIgnoreTransparencyLog && (trust.trustedRoot?.transparencyLogs.isEmpty ?? true) {
             throw invalid("a transparency-log entry is required, but no trusted root with log keys is given; give a trusted root, or accept the risk with --insecure-ignore-tlog")
+        }
+        let logURLs = Set(trust.trustedRoot?.transparencyLogs.map(\.baseURL) ?? [])
+        for (url, name) in trust.checkpointNames.sorted(by: { $0.key < $1.key }) {
+            guard logURLs.contains(url) else {
+                throw invalid("a checkpoint name is given for \(url), which is not a transparency log of the trusted root (its logs: \(logURLs.sorted().joined(separator: ", "))); give the log's base URL exactly")
+            }
+            guard !name.isEmpty, !name.contains(where: \.isNewline) else {
+                throw invalid("the checkpoint name for \(url) must be one non-empty line: the name the log signs its checkpoints as")
+            }
         }
         if thresholds.timestamps > 0 && (trust.trustedRoot?.timestampAuthorities.isEmpty ?? true) {
             throw invalid("\(thresholds.timestamps) timestamp(s) are required, but no trusted root with timestamp authorities is given")

@@ -45,11 +45,13 @@ public struct Checkpoint: Sendable, Hashable {
     /// True when the origin has Rekor v1's form `<name> - <decimal tree id>`.
     public var isRekorV1: Bool { Checkpoint.rekorV1Name(origin) != nil }
 
-    /// For a Rekor v1 origin `<name> - <tree id>`, the name part; nil otherwise.
+    /// For a Rekor v1 origin `<name> - <tree id>`, the name part; nil otherwise. Rekor prints the Trillian tree id
+    /// (a positive 64-bit integer) in decimal, so a tree id with a leading zero or beyond `Int64.max` is not its form.
     static func rekorV1Name(_ origin: String) -> Substring? {
         guard let range = origin.range(of: " - ", options: .backwards) else { return nil }
         let treeID = origin[range.upperBound...]
-        guard !treeID.isEmpty, treeID.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        guard !treeID.isEmpty, treeID.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              treeID.first != "0", Int64(treeID) != nil else { return nil }
         let name = origin[..<range.lowerBound]
         return name.isEmpty ? nil : name
     }

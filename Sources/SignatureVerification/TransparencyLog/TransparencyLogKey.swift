@@ -16,15 +16,24 @@ public struct TransparencyLogKey: Sendable, Hashable {
     public let validFrom: Date?
     /// End of the key's validity (inclusive); nil = open-ended.
     public let validUntil: Date?
+    /// The name the log signs its checkpoints as, when it is not the host of `baseURL`: a private Rekor whose
+    /// `rekor_server.hostname` (its machine's name by default) differs from the address clients use. Nil = the host.
+    public let checkpointName: String?
 
     /// Creates a trusted log.
-    public init(logID: [UInt8], key: PublicKey, baseURL: String, validFrom: Date?, validUntil: Date?) {
+    public init(logID: [UInt8], key: PublicKey, baseURL: String, validFrom: Date?, validUntil: Date?,
+                checkpointName: String? = nil) {
         self.logID = logID
         self.key = key
         self.baseURL = baseURL
         self.validFrom = validFrom
         self.validUntil = validUntil
+        self.checkpointName = checkpointName
     }
+
+    /// The name in this log's checkpoint origins, as Rekor derives it: its hostname (Rekor v1 writes the origin
+    /// `<name> - <tree id>`, Rekor v2 / C2SP `<name>` alone), or the configured `checkpointName`.
+    public var checkpointSignerName: String { checkpointName ?? host }
 
     /// The authority part of `baseURL` (host, plus port if any): `https://rekor.sigstore.dev` → `rekor.sigstore.dev`,
     /// `http://localhost:8000` → `localhost:8000`.
@@ -41,6 +50,11 @@ public struct TransparencyLogKey: Sendable, Hashable {
         if let validFrom, time < validFrom { return false }
         if let validUntil, time > validUntil { return false }
         return true
+    }
+
+    /// The validity window for messages: `[start, end]`, with -∞ / ∞ for an open side.
+    var validityDescription: String {
+        "[\(validFrom.map(formatRFC3339) ?? "-∞"), \(validUntil.map(formatRFC3339) ?? "∞")]"
     }
 
     /// A short human name for messages: host and log id prefix.

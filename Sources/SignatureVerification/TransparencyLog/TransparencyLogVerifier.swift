@@ -84,7 +84,7 @@ public enum TransparencyLogVerifier {
             let time = Date(timeIntervalSince1970: TimeInterval(seconds))
             guard log.isValid(at: time) else {
                 throw error(.logKeyExpired,
-                    "integrated time \(seconds) (\(time)) is outside the validity of log key \(log.displayName) [\(log.validFrom.map { "\($0)" } ?? "-∞"), \(log.validUntil.map { "\($0)" } ?? "∞")]; the entry cannot be trusted under this trusted root")
+                    "integrated time \(seconds) (\(formatRFC3339(time))) is outside the validity of log key \(log.displayName) \(log.validityDescription); the entry cannot be trusted under this trusted root")
             }
             try prefixed {
                 try verifySET(promise, body: entry.canonicalizedBody, integratedTime: seconds, logIndex: index,
@@ -126,6 +126,19 @@ public enum TransparencyLogVerifier {
         return VerifiedLogEntry(logIndex: index, logID: entry.logID, log: log, integratedTime: integratedTime,
                                 setVerified: setVerified, inclusionProofVerified: proofVerified, checkpoint: checkpoint,
                                 body: body)
+    }
+
+    /// Checks the log key of an entry whose only evidence is an inclusion proof (Rekor v2, or a v0.3 bundle without
+    /// a SET: no integrated time) against `times`, the times the caller verified for the signature (RFC 3161
+    /// timestamps): the key must be valid at each of them, as it must be at an integrated time, or the proof says
+    /// nothing about that time. An entry whose SET verified was checked at its integrated time already.
+    /// - Throws: `TransparencyLogError` `log_key_expired` naming the time and the key's validity.
+    public static func checkLogKeyValidity(_ entry: VerifiedLogEntry, at times: [Date]) throws {
+        guard !entry.setVerified else { return }
+        for time in times where !entry.log.isValid(at: time) {
+            throw TransparencyLogError(.logKeyExpired,
+                "tlog entry \(entry.logIndex): verified time \(formatRFC3339(time)) is outside the validity of log key \(entry.log.displayName) \(entry.log.validityDescription); its inclusion proof cannot vouch for that time under this trusted root")
+        }
     }
 
     /// Parses an entry body of the declared kind and version (see `RekorEntryBody.parseBody(_:kind:version:)`).

@@ -161,7 +161,8 @@ public final class EvidenceVerifier: Sendable {
         for (index, instance) in transparencyLogInstances.enumerated() where id == nil || instance.logID == id {
             if let log = material.value(&material.logs, index, {
                 do {
-                    return PreparedLog(instance: instance, key: try makeTransparencyLogKey(instance))
+                    return PreparedLog(instance: instance, key: try makeTransparencyLogKey(
+                        instance, checkpointName: policy.trust.checkpointNames[instance.baseURL]))
                 } catch {
                     material.note("transparency log \(instance.baseURL) ignored: \(error)")
                     return nil

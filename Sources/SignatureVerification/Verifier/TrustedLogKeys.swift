@@ -4,12 +4,15 @@ import GateVerdict
 
 /// The one mapping of the transparency-log helper's errors to this module's codes: every code that can reach a
 /// verdict is a documented `SignatureVerificationError.Code` (no `log_key_unknown` or `entry_body_invalid` leaks).
-func transparencyLogFailure(_ error: TransparencyLogError, label: String) -> SignatureVerificationError {
+/// A log key outside its validity fails the SET that it signed, or, for an entry proven by its inclusion proof alone
+/// (`proofOnly`), the checkpoint.
+func transparencyLogFailure(_ error: TransparencyLogError, label: String, proofOnly: Bool = false) -> SignatureVerificationError {
     let code: SignatureVerificationError.Code
     let check: CheckName
     switch error.code {
     case .tlogEntryMissing, .logKeyUnknown: (code, check) = (.tlogEntryMissing, .transparencyLog)
     case .tlogEntryInvalid, .entryBodyInvalid: (code, check) = (.tlogEntryInvalid, .transparencyLog)
+    case .logKeyExpired where proofOnly: (code, check) = (.checkpointInvalid, .transparencyLogCheckpoint)
     case .setInvalid, .logKeyExpired: (code, check) = (.setInvalid, .transparencyLogSET)
     case .inclusionProofInvalid: (code, check) = (.inclusionProofInvalid, .transparencyLogInclusionProof)
     case .checkpointInvalid: (code, check) = (.checkpointInvalid, .transparencyLogCheckpoint)
@@ -18,10 +21,12 @@ func transparencyLogFailure(_ error: TransparencyLogError, label: String) -> Sig
     return SignatureVerificationError(code, check: check, "\(label): \(error.message)")
 }
 
-/// Builds the tlog helper's key type for a trusted-root log instance.
-func makeTransparencyLogKey(_ instance: TransparencyLogInstance) throws -> TransparencyLogKey {
+/// Builds the tlog helper's key type for a trusted-root log instance; `checkpointName` is the name the log signs
+/// its checkpoints as, when it is not the host of its URL (`VerificationPolicy.Trust.checkpointNames`).
+func makeTransparencyLogKey(_ instance: TransparencyLogInstance, checkpointName: String? = nil) throws -> TransparencyLogKey {
     TransparencyLogKey(logID: instance.logID, key: try parseTrustedKey(instance), baseURL: instance.baseURL,
-                       validFrom: instance.validFor.start, validUntil: instance.validFor.end)
+                       validFrom: instance.validFor.start, validUntil: instance.validFor.end,
+                       checkpointName: checkpointName)
 }
 
 /// Parses a trusted-root log key: DER SPKI, or a PKCS#1 RSAPublicKey when `keyDetails` says `PKCS1_…`

@@ -34,6 +34,9 @@ struct VerificationRun {
     var report = SignatureReport(kind: "", source: "")
     var verifiedTimes: [VerifiedTime] = []
     var verifiedLogEntries = 0
+    /// Entries proven by an inclusion proof alone (no verified SET: Rekor v2), whose log key is checked at the
+    /// verified times once they are known.
+    var proofOnlyEntries: [(entry: VerifiedLogEntry, label: String)] = []
     var timestampFailures: [String] = []
     var notes: [String] = []
 
@@ -101,6 +104,15 @@ struct VerificationRun {
 
         // 4. RFC 3161 timestamps over the signature bytes.
         try verifyTimestamps(signature: signatureBytes)
+
+        // 4b. A proof-only entry's log key must be valid at every verified time (a SET's was checked at its time).
+        for (entry, label) in proofOnlyEntries {
+            do {
+                try TransparencyLogVerifier.checkLogKeyValidity(entry, at: verifiedTimes.map(\.time))
+            } catch let error as TransparencyLogError {
+                throw transparencyLogFailure(error, label: label, proofOnly: true)
+            }
+        }
 
         // 5. Time sources and thresholds.
         if verifiedTimes.isEmpty, let failure = timestampFailures.first, leaf != nil || verifiedLogEntries == 0 {
@@ -182,6 +194,7 @@ struct VerificationRun {
                 pass(.transparencyLogSET, "Existence of the claims in the transparency log was verified offline: \(label), signed entry timestamp verifies; integrated time \(formatRFC3339(time))")
                 verifiedTimes.append(.init(source: .transparencyLog, time: time, authority: log.instance.baseURL))
             }
+            if !verified.setVerified { proofOnlyEntries.append((verified, label)) }
             if verified.inclusionProofVerified {
                 pass(.transparencyLogInclusionProof, "\(label): RFC 6962 inclusion proof reproduces the checkpoint's root hash")
                 pass(.transparencyLogCheckpoint, "\(label): checkpoint is signed by the log and matches the proof's tree size and root")
