@@ -263,7 +263,9 @@ public struct ImageVerifier: Sendable {
 
     static func discoveryPlaces(_ mode: VerificationPolicy.Evidence, _ digest: Digest) -> String {
         let suffix = mode == .signatures ? "sig" : "att"
-        return "tag \(digest.cosignTag(suffix: suffix)), the referrers API and the referrers tag \(digest.referrersTag)"
+        let legacy = digest.hasCosignTags ? "tag \(digest.cosignTag(suffix: suffix)), "
+            : "no legacy tag (a \(digest.algorithm) digest's would be longer than a tag may be, so cosign can attach signatures only as referrers), "
+        return legacy + "the referrers API and the referrers tag \(digest.referrersTag)"
     }
 
     /// "2 signatures found; the closest, …, failed: …. Fix: …"

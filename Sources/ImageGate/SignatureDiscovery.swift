@@ -35,7 +35,7 @@ struct SignatureDiscovery: Sendable {
         let suffix = mode == .signatures ? "sig" : "att"
         let tag = digest.cosignTag(suffix: suffix)
         // The legacy tag and the referrers are independent lookups: over a network they run at the same time.
-        async let legacy = resolveIfPresent(repository, tag: tag)
+        async let legacy = legacyTag(repository, tag: tag, digest: digest)
         async let listed = referrers(of: digest, in: repository)
         if let descriptor = try await legacy {
             found.append(try await candidate(repository, manifest: descriptor, source: "tag \(tag)"))
@@ -76,6 +76,13 @@ struct SignatureDiscovery: Sendable {
         let fetched = try await source.manifest(repository, descriptor: indexDescriptor)
         guard case .index(let index) = fetched.manifest else { return ([], "referrers tag \(digest.referrersTag)") }
         return (index.manifests, "referrers tag \(digest.referrersTag)")
+    }
+
+    /// The manifest the legacy cosign tag points to; nil when there is none, or when the digest can have none (a
+    /// sha512 digest's tag would be too long to be a tag: only its referrers are looked at).
+    private func legacyTag(_ repository: ImageReference, tag: String, digest: Digest) async throws -> Descriptor? {
+        guard digest.hasCosignTags else { return nil }
+        return try await resolveIfPresent(repository, tag: tag)
     }
 
     /// The manifest a tag points to, or nil when there is no such tag ("not found" is an answer; any other error

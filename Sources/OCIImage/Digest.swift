@@ -192,6 +192,14 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible, C
         algorithm + "-" + encoded + "." + suffix
     }
 
+    /// True when this digest's legacy cosign tags (`.sig`, `.att`) are valid tags (`[\w][\w.-]{0,127}`). A sha256
+    /// or sha384 digest has them; a sha512 digest's would be 139 characters long, so the signatures of an image pinned
+    /// by sha512 can only be OCI 1.1 referrers.
+    public var hasCosignTags: Bool {
+        let tag = Array(cosignTag(suffix: "sig").utf8)
+        return ReferenceGrammar.isTag(tag, 0, tag.count)
+    }
+
     /// Decodes a digest string, validating it with ``init(validating:allowUnrecognizedAlgorithms:)``.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
