@@ -15,8 +15,9 @@ case "${SANITIZE:-}" in
 esac
 
 # 1. System packages: OpenSSL and zlib headers for the C modules; a real registry (CNCF distribution), htpasswd,
-#    openssl and curl for the registry integration tests; Python and faketime for the TUF conformance suite.
-packages=(libssl-dev zlib1g-dev pkg-config docker-registry apache2-utils openssl curl python3 python3-venv faketime)
+#    openssl and curl for the registry integration tests; Python and faketime for the TUF conformance suite; Go for
+#    the chart check's template renderer.
+packages=(libssl-dev zlib1g-dev pkg-config docker-registry apache2-utils openssl curl python3 python3-venv faketime golang-go)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -70,4 +71,10 @@ if [ $# -eq 0 ] && [ -z "${SANITIZE:-}" ]; then
     exit 1
   fi
   scripts/tuf-conformance.sh
+fi
+
+# 5. The admission server's chart gates itself: rendered, validated against the Kubernetes schemas, its invariants
+#    checked, and `verify-image scan` run on the chart and on what it renders (scripts/check-chart.sh).
+if [ $# -eq 0 ] && [ -z "${SANITIZE:-}" ]; then
+  scripts/check-chart.sh
 fi
