@@ -5,53 +5,11 @@ import Foundation
 /// protojson) ignores them. Returns nil on any other character or an impossible length.
 @usableFromInline
 func protoBase64Decode(_ string: String) -> [UInt8]? {
-    var string = string
-    if string.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
-        string = String(decoding: string.utf8.filter { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
-    }
-    return string.withUTF8 { base64Decode($0) }
+    guard string.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return TLogCoding.base64Decode(string) }
+    return TLogCoding.base64Decode(String(decoding: string.utf8.filter { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self))
 }
 
-private let base64Table: [UInt8] = {
-    var table = [UInt8](repeating: 0xFF, count: 256)
-    for (index, char) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
-        table[Int(char)] = UInt8(index)
-    }
-    table[Int(UInt8(ascii: "-"))] = 62
-    table[Int(UInt8(ascii: "_"))] = 63
-    return table
-}()
-
-private func base64Decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-    var end = input.count
-    var padding = 0
-    while end > 0 && input[end - 1] == UInt8(ascii: "=") {
-        end -= 1
-        padding += 1
-    }
-    if padding > 2 { return nil }
-    if padding > 0 && input.count % 4 != 0 { return nil }
-    if end % 4 == 1 { return nil }
-    var output = [UInt8]()
-    output.reserveCapacity(end * 3 / 4)
-    var accumulator: UInt32 = 0
-    var bits = 0
-    for index in 0..<end {
-        let value = base64Table[Int(input[index])]
-        if value == 0xFF { return nil }
-        accumulator = (accumulator << 6) | UInt32(value)
-        bits += 6
-        if bits >= 8 {
-            bits -= 8
-            output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-        }
-    }
-    // Leftover bits must be zero (canonical encoding).
-    if bits > 0 && (accumulator & ((1 << UInt32(bits)) - 1)) != 0 { return nil }
-    return output
-}
-
-/// Standard base64 with padding.
+/// Standard base64 with padding (the module's one encoder; `TLogCoding.base64Decode` is its one decoder).
 @usableFromInline
 func base64Encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 

@@ -1,7 +1,8 @@
 // Small, strict byte codecs used by the transparency-log code (internal).
 import Foundation
 
-/// Base64, hex and PEM helpers for the transparency-log code. Strict: anything malformed yields nil.
+/// Base64 and PEM decoding for the module (protojson `bytes`, signed notes, entry bodies, PEM). Strict: anything
+/// malformed yields nil. Encoding is `base64Encode`.
 enum TLogCoding {
     private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -61,37 +62,6 @@ enum TLogCoding {
             return out
         }
     }
-
-    /// Encodes bytes as standard, padded base64.
-    static func base64Encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out.append(base64Alphabet[Int(value >> 18 & 63)])
-            out.append(base64Alphabet[Int(value >> 12 & 63)])
-            out.append(base64Alphabet[Int(value >> 6 & 63)])
-            out.append(base64Alphabet[Int(value & 63)])
-            index += 3
-        }
-        let rest = bytes.count - index
-        if rest == 1 {
-            let value = UInt32(bytes[index]) << 16
-            out.append(base64Alphabet[Int(value >> 18 & 63)])
-            out.append(base64Alphabet[Int(value >> 12 & 63)])
-            out.append(UInt8(ascii: "="))
-            out.append(UInt8(ascii: "="))
-        } else if rest == 2 {
-            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            out.append(base64Alphabet[Int(value >> 18 & 63)])
-            out.append(base64Alphabet[Int(value >> 12 & 63)])
-            out.append(base64Alphabet[Int(value >> 6 & 63)])
-            out.append(UInt8(ascii: "="))
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
 
     /// The single PEM block in `bytes`: its label (e.g. `CERTIFICATE`, `PUBLIC KEY`) and DER content.
     /// Only ASCII whitespace may surround the block; nil if malformed or if there is more than one block.

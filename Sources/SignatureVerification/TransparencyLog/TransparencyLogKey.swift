@@ -37,7 +37,11 @@ public struct TransparencyLogKey: Sendable, Hashable {
 
     /// The authority part of `baseURL` (host, plus port if any): `https://rekor.sigstore.dev` → `rekor.sigstore.dev`,
     /// `http://localhost:8000` → `localhost:8000`.
-    public var host: String {
+    public var host: String { Self.host(of: baseURL) }
+
+    /// The authority part of a log URL (host, plus port if any; no user info, path, query or fragment): the one
+    /// derivation of a log's name from its URL.
+    static func host(of baseURL: String) -> String {
         var rest = Substring(baseURL)
         if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
         if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<slash] }

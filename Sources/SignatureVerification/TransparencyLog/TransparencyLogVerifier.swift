@@ -151,7 +151,7 @@ public enum TransparencyLogVerifier {
     public static func signedEntryTimestampPayload(body: [UInt8], integratedTime: Int64, logIndex: Int64,
                                                    logID: [UInt8]) throws -> [UInt8] {
         let object = TLogJSON.object([
-            "body": .string(TLogCoding.base64Encode(body)),
+            "body": .string(base64Encode(body)),
             "integratedTime": .number(String(integratedTime)),
             "logID": .string(logID.hexString),
             "logIndex": .number(String(logIndex)),

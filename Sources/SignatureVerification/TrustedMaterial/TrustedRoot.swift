@@ -39,12 +39,7 @@ public struct TransparencyLogInstance: Sendable, Hashable {
     public let checkpointKeyID: [UInt8]?
 
     /// The host of `baseURL` (`rekor.sigstore.dev`), the checkpoint origin of a Rekor v2 log.
-    public var host: String {
-        var rest = Substring(baseURL)
-        if let range = rest.range(of: "://") { rest = rest[range.upperBound...] }
-        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-        return String(rest)
-    }
+    public var host: String { TransparencyLogKey.host(of: baseURL) }
 }
 
 /// A certificate authority or timestamping authority from a trusted root.

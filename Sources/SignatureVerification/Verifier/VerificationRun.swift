@@ -357,7 +357,7 @@ struct VerificationRun {
         for verified in verifiedTimes {
             let time = verified.time
             if let (ca, chain) = established, ca.validFor.contains(time),
-               (chain + ca.certificates).allSatisfy({ $0.notBefore <= time && time <= $0.notAfter }) {
+               (chain + ca.certificates).allSatisfy({ $0.isValid(at: time) }) {
                 pass(.certificateChain, "certificate chain (verified above) is valid at \(verified.source.rawValue) time \(formatRFC3339(time))")
                 continue
             }
@@ -375,7 +375,7 @@ struct VerificationRun {
                     let eku: String? = ca.isPrivate && leaf.extendedKeyUsageOIDs.isEmpty ? nil : codeSigningEKU
                     let chain: [Certificate]
                     if intermediates.isEmpty, let fast = ca.issuingValidator,
-                       ca.certificates.allSatisfy({ $0.notBefore <= time && time <= $0.notAfter }),
+                       ca.certificates.allSatisfy({ $0.isValid(at: time) }),
                        let validated = try? fast.validate(leaf, at: time, requiredExtendedKeyUsage: eku) {
                         chain = validated
                     } else {
@@ -447,6 +447,11 @@ struct VerificationRun {
         }
         if let firstFailure { throw firstFailure }
     }
+}
+
+extension Certificate {
+    /// True if `time` lies within the certificate's validity period (both ends inclusive, as RFC 5280 says).
+    func isValid(at time: Date) -> Bool { notBefore <= time && time <= notAfter }
 }
 
 /// The embedded SCT list extension (RFC 6962).
