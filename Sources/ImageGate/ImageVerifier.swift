@@ -26,7 +26,7 @@ public struct ImageVerifier: Sendable {
     let evidence: EvidenceVerifier
 
     /// Prepares a verifier: parses the trusted material once.
-    public init(source: any ContentSource, policy: VerificationPolicy, maximumConcurrency: Int = 8) throws {
+    public init(source: any ContentSource, policy: VerificationPolicy, maximumConcurrency: Int = 16) throws {
         self.source = source
         self.policy = policy
         self.maximumConcurrency = max(1, maximumConcurrency)
@@ -110,7 +110,11 @@ public struct ImageVerifier: Sendable {
         } else {
             subject.checks.append(.passed("reference", "The reference is pinned by digest"))
         }
-        // 2. The manifest, checked against its digest by the source.
+        // 2. The manifest, checked against its digest by the source. The digest's signatures are looked up at the
+        //    same time (they are named by the digest alone); they are used only once the manifest checked out, and
+        //    only when the digest named is the one verified (not an index whose child is chosen or walked).
+        let named = digest
+        async let namedReports = verifyCandidates(of: reference.repository, digest: named, at: time)
         let manifest = try await source.manifest(reference.repository, descriptor: descriptor)
         subject.checks.append(.passed("manifest", "The manifest matches its digest \(digest) (\(manifest.bytes.count) bytes)"))
         var indexDigest: Digest?
@@ -149,7 +153,8 @@ public struct ImageVerifier: Sendable {
         var reports: [SignatureReport] = []
         var passed: Bool
         if !verifyChildren {
-            reports = try await verifyCandidates(of: reference.repository, digest: digest, at: time)
+            reports = indexDigest == nil ? try await namedReports
+                                         : try await verifyCandidates(of: reference.repository, digest: digest, at: time)
             passed = reports.contains(where: \.verified)
         } else {
             passed = !children.isEmpty   // an index with no manifest has no child that is signed
@@ -170,8 +175,8 @@ public struct ImageVerifier: Sendable {
         subject.signatures = reports
 
         // 4. A platform child unsigned while its index is signed: say which digest carries the signature.
-        if !passed, let indexDigest {
-            let indexReports = try await verifyCandidates(of: reference.repository, digest: indexDigest, at: time)
+        if !passed, let _ = indexDigest {
+            let indexReports = try await namedReports   // the index's own digest: the one looked up first
             if indexReports.contains(where: \.verified) {
                 subject.messages.append("the index \(indexDigest) is signed, but the platform manifest \(digest) is not; verify the index digest (drop --platform) or sign with cosign --recursive")
             }

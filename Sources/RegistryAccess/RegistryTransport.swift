@@ -24,6 +24,9 @@ enum SharedHTTPClient {
         configuration.decompression = .disabled
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
         configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        // As many connections per host as RemoteRegistry lets requests be in flight (Options.maximumConcurrentRequests
+        // defaults to 16): a request never waits in the pool's queue behind a limit of its own.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
         // RemoteRegistry retries itself (bounded, with backoff, under its deadline and circuit breaker); the pool's
         // own retries would hold every refused connection until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -51,7 +51,7 @@ public final class RemoteRegistry: ContentSource, Sendable {
         /// The longest `Retry-After` honoured, seconds; a longer one is `rate_limited` at once.
         public var maximumRetryAfter = 10.0
         /// Requests in flight to one registry at once.
-        public var maximumConcurrentRequests = 8
+        public var maximumConcurrentRequests = 16
         /// Consecutive failures that open a registry's circuit breaker.
         public var circuitBreakerThreshold = 8
         /// How long an open breaker refuses requests, seconds.
