@@ -101,24 +101,52 @@ enum PinReport {
         return out + "\n"
     }
 
+    /// The JSON contract of `pin --output json` (docs/ARCHITECTURE.md), in the tool's one JSON style.
     static func json(_ plan: PinPlan, dryRun: Bool) -> String {
-        let results: [[String: Any]] = plan.results.map { result in
-            let f = result.finding
-            var entry: [String: Any] = ["file": f.file, "line": f.line, "column": f.column, "yamlPath": f.yamlPath,
-                                        "image": f.image, "status": f.status.rawValue, "pinned": result.pinned]
-            if let reference = f.reference { entry["reference"] = reference }
-            if let digest = result.digest { entry["digest"] = digest.string }
-            if let problem = result.problem { entry["problem"] = problem.rawValue }
-            if let message = result.message { entry["message"] = message }
-            return entry
-        }
         let pinned = plan.results.filter(\.pinned).count
-        let object: [String: Any] = [
-            "schemaVersion": 1, "dryRun": dryRun, "results": results, "files": plan.files.map(\.path),
-            "summary": ["pinned": pinned, "notPinned": plan.results.count - pinned, "alreadyPinned": plan.alreadyPinned,
-                        "filesChanged": plan.files.count, "exitStatus": Int(plan.exitStatus)],
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        let document = PinDocument(
+            dryRun: dryRun,
+            results: plan.results.map { result in
+                let f = result.finding
+                return PinDocument.Entry(file: f.file, line: f.line, column: f.column, yamlPath: f.yamlPath, image: f.image,
+                                         status: f.status.rawValue, pinned: result.pinned, reference: f.reference,
+                                         digest: result.digest?.string, problem: result.problem?.rawValue,
+                                         message: result.message)
+            },
+            files: plan.files.map(\.path),
+            summary: .init(pinned: pinned, notPinned: plan.results.count - pinned, alreadyPinned: plan.alreadyPinned,
+                           filesChanged: plan.files.count, exitStatus: Int(plan.exitStatus)))
+        return ((try? ContractJSON.encode(document)) ?? "{}") + "\n"
+    }
+}
+
+/// What `pin --output json` prints (absent optional fields are left out).
+struct PinDocument: Encodable {
+    var schemaVersion = 1
+    let dryRun: Bool
+    let results: [Entry]
+    let files: [String]
+    let summary: Summary
+
+    struct Entry: Encodable {
+        let file: String
+        let line: Int
+        let column: Int
+        let yamlPath: String
+        let image: String
+        let status: String
+        let pinned: Bool
+        let reference: String?
+        let digest: String?
+        let problem: String?
+        let message: String?
+    }
+
+    struct Summary: Encodable {
+        let pinned: Int
+        let notPinned: Int
+        let alreadyPinned: Int
+        let filesChanged: Int
+        let exitStatus: Int
     }
 }
