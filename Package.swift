@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "OCIImage", targets: ["OCIImage"]),
         .library(name: "SignatureVerification", targets: ["SignatureVerification"]),
         .library(name: "ManifestScanner", targets: ["ManifestScanner"]),
+        .library(name: "TUF", targets: ["TUF"]),
+        .library(name: "AdmissionFormats", targets: ["AdmissionFormats"]),
         .executable(name: "verify-image", targets: ["verify-image"]),
         .executable(name: "verify-image-bench", targets: ["verify-image-bench"]),
         .executable(name: "verify-image-tuf-client", targets: ["verify-image-tuf-client"]),
@@ -52,8 +54,11 @@ let package = Package(
                                .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: swiftSettings),
         .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict"], swiftSettings: swiftSettings),
-        .target(name: "TUF",
-                dependencies: ["CryptoPrimitives", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        // TUF metadata, verification and the client workflow, without a network stack (the fuzz harnesses link it);
+        // TUFDownload adds the HTTP / file fetcher.
+        .target(name: "TUF", dependencies: ["CryptoPrimitives"], swiftSettings: swiftSettings),
+        .target(name: "TUFDownload",
+                dependencies: ["TUF", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: swiftSettings),
         .target(name: "ManifestScanner", dependencies: ["OCIImage", "CZlib", .product(name: "Yams", package: "Yams")],
@@ -64,11 +69,14 @@ let package = Package(
         // Layer 3: the library product.
         .target(name: "ImageGate",
                 dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict", "RegistryAccess", "SignatureVerification",
-                               "ManifestScanner", "PolicyFiles", "TUF"],
+                               "ManifestScanner", "PolicyFiles", "TUF", "TUFDownload"],
                 swiftSettings: swiftSettings),
         // Layer 4: the admission server (Kubernetes webhooks, Gatekeeper external data) and the executables.
+        // AdmissionFormats decodes the request bodies and finds their images without the HTTP server (the fuzz
+        // harnesses link it alone).
+        .target(name: "AdmissionFormats", dependencies: ["ManifestScanner"], swiftSettings: swiftSettings),
         .target(name: "AdmissionServer",
-                dependencies: ["ImageGate",
+                dependencies: ["ImageGate", "AdmissionFormats",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -84,7 +92,7 @@ let package = Package(
                           dependencies: ["ImageGate", "AdmissionServer",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftSettings),
-        .executableTarget(name: "verify-image-tuf-client", dependencies: ["TUF"], swiftSettings: swiftSettings),
+        .executableTarget(name: "verify-image-tuf-client", dependencies: ["TUFDownload"], swiftSettings: swiftSettings),
         .executableTarget(name: "verify-image-bench", dependencies: ["ImageGate"], swiftSettings: swiftSettings),
         // Tests: shared test support (package paths, the CLI runner), one target per module, plus end-to-end tests
         // of the built CLI.
@@ -99,7 +107,7 @@ let package = Package(
         .testTarget(name: "PolicyFilesTests", dependencies: ["PolicyFiles", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AdmissionServerTests",
-                    dependencies: ["AdmissionServer", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                    dependencies: ["AdmissionServer", "AdmissionFormats", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                    .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),

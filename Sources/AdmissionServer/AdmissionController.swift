@@ -1,3 +1,4 @@
+import AdmissionFormats
 import Foundation
 import ImageGate
 import Logging

@@ -1,3 +1,4 @@
+import AdmissionFormats
 import Foundation
 import ImageGate
 
@@ -131,21 +132,15 @@ extension AdmissionController {
     /// request itself is unusable. Idempotent: the same keys give the same answer while the verdicts are cached.
     public func externalData(body: [UInt8]) async -> HTTPAnswer {
         let started = ContinuousClock.now
-        let request: ProviderRequest
-        do {
-            request = try JSONDecoder().decode(ProviderRequest.self, from: Data(body))
-        } catch {
-            return providerSystemError("the body is not a ProviderRequest: \(Self.jsonError(error))", apiVersion: nil, started: started)
+        let request: ParsedProviderRequest
+        switch ParsedProviderRequest.parse(body) {
+        case .failure(let refusal):
+            return providerSystemError(refusal.message, apiVersion: refusal.apiVersion, started: started)
+        case .success(let parsed):
+            request = parsed
         }
-        guard request.kind == "ProviderRequest", let apiVersion = request.apiVersion,
-              ["externaldata.gatekeeper.sh/v1beta1", "externaldata.gatekeeper.sh/v1alpha1"].contains(apiVersion) else {
-            return providerSystemError("expected kind ProviderRequest of externaldata.gatekeeper.sh/v1beta1 or v1alpha1, got \(request.kind ?? "no kind") \(request.apiVersion ?? "no apiVersion")",
-                                       apiVersion: request.apiVersion, started: started)
-        }
-        guard let keys = request.request?.keys else {
-            return providerSystemError("the ProviderRequest has no request.keys", apiVersion: apiVersion, started: started)
-        }
-        let images = keys.map(Self.imageForKey)
+        let apiVersion = request.apiVersion, keys = request.keys
+        let images = request.images
         let outcomes = await decideAll(images, kind: nil, deadline: settings.deadline)
         var items: [ProviderResponse.Item] = []
         var firstReason: ReasonCode?
@@ -166,13 +161,6 @@ extension AdmissionController {
                       decision: firstReason == nil ? "allowed" : "denied", reason: firstReason?.rawValue ?? "none")
     }
 
-    /// A Gatekeeper key as a workload image, classified by the scanner's pin rules.
-    static func imageForKey(_ key: String) -> WorkloadImage {
-        let classified = PinClassifier.classify(key)
-        return WorkloadImage(container: nil, list: "key", path: [], pathText: "key", image: key,
-                             reference: classified.reference, status: classified.status, note: classified.note)
-    }
-
     private func providerSystemError(_ message: String, apiVersion: String?, started: ContinuousClock.Instant) -> HTTPAnswer {
         let response = ProviderResponse(apiVersion: apiVersion ?? "externaldata.gatekeeper.sh/v1beta1",
                                         response: .init(idempotent: true, items: nil, systemError: message))
@@ -183,59 +171,9 @@ extension AdmissionController {
 
     // MARK: - Parsing and answering
 
-    /// An AdmissionReview ready to decide.
-    struct ParsedReview {
-        var uid: String
-        /// The admitted object's kind (`Pod`, `Deployment`…).
-        var kind: String?
-        /// `Pod default/web` (kind, namespace, name).
-        var objectDescription: String
-        /// The object's images; nil when nothing is admitted (DELETE, no object).
-        var images: [WorkloadImage]?
-    }
-
+    /// Decodes a review with this server's body limit (`ParsedReview.parse`, module AdmissionFormats).
     func parseReview(_ body: [UInt8]) -> Result<ParsedReview, AdmissionError> {
-        guard body.count <= settings.maxBodyBytes else {
-            return .failure(AdmissionError(.bodyTooLarge, "the body has \(body.count) bytes; at most \(settings.maxBodyBytes) are accepted"))
-        }
-        guard let review = JSONValue(parsing: Data(body)), case .object = review else {
-            return .failure(AdmissionError(.malformedBody, "the body is not an AdmissionReview: not a JSON object"))
-        }
-        let apiVersion = review["apiVersion"]?.string, kind = review["kind"]?.string
-        guard kind == "AdmissionReview", apiVersion == "admission.k8s.io/v1" else {
-            return .failure(AdmissionError(.unsupportedAPIVersion,
-                                           "expected kind AdmissionReview of admission.k8s.io/v1, got \(kind ?? "no kind") \(apiVersion ?? "no apiVersion"); set admissionReviewVersions: [\"v1\"] in the webhook configuration"))
-        }
-        guard let request = AdmissionRequest(review: review) else {
-            return .failure(AdmissionError(.malformedBody, "the AdmissionReview has no request with a uid"))
-        }
-        let objectKind = request.kind ?? "object"
-        let name = request.name ?? request.object?["metadata"]?["name"]?.string ?? request.object?["metadata"]?["generateName"]?.string ?? ""
-        let description = "\(objectKind) \(request.namespace.map { "\($0)/" } ?? "")\(name)"
-        var parsed = ParsedReview(uid: request.uid, kind: request.kind, objectDescription: description, images: nil)
-        guard request.operation != "DELETE", let object = request.object, object != .scalar else { return .success(parsed) }
-        guard WorkloadImages.admittedKinds.contains(objectKind) else {
-            return .failure(AdmissionError(.unsupportedKind,
-                                           "\(objectKind) is not a kind verify-image serve admits (\(WorkloadImages.admittedKinds.sorted().joined(separator: ", "))); remove it from the webhook configuration's rules"))
-        }
-        guard let images = WorkloadImages.find(in: object) else {
-            return .failure(AdmissionError(.malformedBody, "the object nests deeper than \(WorkloadImages.maximumDepth) levels"))
-        }
-        parsed.images = images
-        return .success(parsed)
-    }
-
-    static func jsonError(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            return "invalid JSON (\(context.debugDescription))"
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing \((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
+        ParsedReview.parse(body, maximumBodyBytes: settings.maxBodyBytes)
     }
 
     private func answer(_ review: ParsedReview, allowed: Bool, endpoint: String, started: ContinuousClock.Instant,

@@ -1,4 +1,5 @@
 // AdmissionServer: `verify-image serve` — Kubernetes admission webhooks and a Gatekeeper external-data provider.
+@_exported import AdmissionFormats
 import Foundation
 import Hummingbird
 import HummingbirdCore

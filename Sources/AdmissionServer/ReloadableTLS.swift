@@ -1,3 +1,4 @@
+import AdmissionFormats
 import CryptoPrimitives
 import Foundation
 import NIOCore

@@ -7,3 +7,4 @@
 @_exported import RegistryAccess
 @_exported import SignatureVerification
 @_exported import TUF
+@_exported import TUFDownload

@@ -1,5 +1,5 @@
 import Foundation
-import TUF
+import TUFDownload
 
 /// Where verification gets its Sigstore `trusted_root.json`: fetched through TUF by `update`, cached on disk, refreshed
 /// when older than `maximumAge`, and the root built into the binary only when nothing was ever fetched.

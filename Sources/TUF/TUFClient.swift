@@ -53,6 +53,15 @@ public struct TUFMetadataStore: Sendable {
     }
 }
 
+/// Fetches repository files. Implementations must never return more than `maximumLength` bytes: a longer answer is
+/// an error (`download_too_large`), so a hostile repository cannot feed endless data. The HTTP and file one is
+/// `StandardTUFFetcher` (module `TUFDownload`).
+public protocol TUFFetcher: Sendable {
+    /// Returns the bytes at `url`.
+    /// - Throws: `TUFError` `download_failed` (with `httpStatus` for HTTP errors) or `download_too_large`.
+    func fetch(_ url: String, maximumLength: Int) async throws -> [UInt8]
+}
+
 /// Percent-encodes everything but `A–Z a–z 0–9 _ . - ~` (Python's `quote(s, safe="")`), for URLs and file names.
 func percentEncodeAll(_ text: String) -> String {
     var out = ""
@@ -94,9 +103,10 @@ public actor TUFClient {
     /// Loads the trusted root from `store` (it must be there: write the initial root with `store.write("root", …)`).
     /// - Parameters:
     ///   - metadataBaseURL: the repository's metadata URL (`…/metadata` or `…/metadata/`).
+    ///   - fetcher: how files are downloaded (`StandardTUFFetcher` of `TUFDownload` for HTTP and files).
     ///   - referenceTime: the time expiry is judged at (now, normally).
     /// - Throws: `TUFError` `storage` if there is no root, or the root's own errors.
-    public init(store: TUFMetadataStore, metadataBaseURL: String, fetcher: any TUFFetcher = StandardTUFFetcher(),
+    public init(store: TUFMetadataStore, metadataBaseURL: String, fetcher: any TUFFetcher,
                 limits: TUFLimits = TUFLimits(), referenceTime: Date = Date()) throws {
         guard let rootBytes = store.read(TopLevelRole.root.rawValue) else {
             throw TUFError(.storage, "no trusted root.json in \(store.directory.path); initialise the client with an initial root first")

@@ -6,7 +6,7 @@
 //   verify-image-tuf-client --metadata-dir DIR --metadata-url URL --target-name PATH [--target-name PATH…]
 //                           --target-base-url URL --target-dir DIR download
 import Foundation
-import TUF
+import TUFDownload
 
 struct Arguments {
     var options: [String: [String]] = [:]
@@ -57,12 +57,12 @@ func run() async throws {
         try store.write("root", [UInt8](bytes))
         log("initialised \(store.directory.path) with \(arguments.positional[1])")
     case "refresh":
-        let client = try TUFClient(store: store, metadataBaseURL: try arguments.one("metadata-url"))
+        let client = try TUFClient(store: store, metadataBaseURL: try arguments.one("metadata-url"), fetcher: StandardTUFFetcher())
         try await client.refresh()
         let version = await client.trustedRoot.envelope.version
         log("refreshed; trusted root is v\(version)")
     case "download":
-        let client = try TUFClient(store: store, metadataBaseURL: try arguments.one("metadata-url"))
+        let client = try TUFClient(store: store, metadataBaseURL: try arguments.one("metadata-url"), fetcher: StandardTUFFetcher())
         let targetDirectory = URL(fileURLWithPath: try arguments.one("target-dir"))
         let base = try arguments.one("target-base-url")
         guard let names = arguments.options["target-name"], !names.isEmpty else {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AdmissionFormats
 @testable import AdmissionServer
 @testable import ImageGate
 

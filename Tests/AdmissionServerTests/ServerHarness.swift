@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import TestSupport
+@testable import AdmissionFormats
 @testable import AdmissionServer
 @testable import ImageGate
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+@testable import AdmissionFormats
 @testable import AdmissionServer
 
 /// TLS from files: reloaded when they change, a broken pair refused while the old one keeps serving, mutual TLS.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AdmissionFormats
 @testable import AdmissionServer
 @testable import ImageGate
 
@@ -7,7 +8,7 @@ import Testing
 struct WorkloadImagesTests {
     static let pinned = "registry.example/app@sha256:87c3f0200da9d05c2077d2b0d29e61dc3239974f1d826cc51c3bc43ae3e414a9"
 
-    func images(_ fixture: String, _ substitutions: [String: String]) throws -> (AdmissionController.ParsedReview) {
+    func images(_ fixture: String, _ substitutions: [String: String]) throws -> ParsedReview {
         let controller = AdmissionController(decider: RefusingDecider())
         switch controller.parseReview(try Fixtures.body(fixture, substitutions)) {
         case .success(let review): return review

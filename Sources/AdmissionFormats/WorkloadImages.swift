@@ -1,12 +1,12 @@
 import Foundation
-import ImageGate
+import ManifestScanner
 
 /// One step of a path inside the admitted object (the scanner's YAML path steps).
-typealias YAMLPathStep = PathComponent
+package typealias YAMLPathStep = PathComponent
 
 extension PathComponent {
     /// The RFC 6901 JSON Pointer of a path.
-    static func jsonPointer(_ steps: [PathComponent]) -> String {
+    package static func jsonPointer(_ steps: [PathComponent]) -> String {
         steps.map { step -> String in
             switch step {
             case .index(let number): return "/\(number)"
@@ -17,26 +17,26 @@ extension PathComponent {
 }
 
 /// An image the admitted object runs, where it is, and how it is pinned (the scanner's finding).
-struct WorkloadImage: Sendable, Hashable {
+package struct WorkloadImage: Sendable, Hashable {
     /// The container's `name`, when the image belongs to a container.
-    var container: String?
+    package var container: String?
     /// `containers`, `initContainers`, `ephemeralContainers`, or the key holding the image.
-    var list: String
+    package var list: String
     /// The path of the `image` field inside the object.
-    var path: [YAMLPathStep]
+    package var path: [YAMLPathStep]
     /// The path as the scanner writes it (`spec.template.spec.containers[0].image`).
-    var pathText: String
+    package var pathText: String
     /// The image as written.
-    var image: String
+    package var image: String
     /// The normalized reference (nil when it cannot be known).
-    var reference: String?
+    package var reference: String?
     /// How it is pinned.
-    var status: PinStatus
+    package var status: PinStatus
     /// The scanner's note (why a digest is malformed, …).
-    var note: String?
+    package var note: String?
 
     /// "Container nginx (spec.template.spec.containers[0])" — how denials name the place.
-    var placeDescription: String {
+    package var placeDescription: String {
         let location = pathText.hasSuffix(".image") ? String(pathText.dropLast(".image".count)) : pathText
         let noun = list == "initContainers" ? "Init container" : list == "ephemeralContainers" ? "Ephemeral container" : "Container"
         if let container { return "\(noun) \(container) (\(location))" }
@@ -49,17 +49,17 @@ struct WorkloadImage: Sendable, Hashable {
 /// containers, initContainers, ephemeralContainers and pod templates at any depth (Deployments, StatefulSets,
 /// DaemonSets, ReplicaSets, Jobs, CronJobs, Argo Rollouts, …). The YAML parser is not needed for JSON, and the
 /// webhook's hot path stays a JSON parse.
-enum WorkloadImages {
+package enum WorkloadImages {
     /// The kinds the webhooks admit. Others are refused with `unsupported_kind`: a kind we do not know could hold
     /// images under other field names, and an unchecked image must never pass.
-    static let admittedKinds: Set<String> = ["Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
+    package static let admittedKinds: Set<String> = ["Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
                                              "ReplicationController", "Job", "CronJob", "Rollout"]
     /// Deeper objects are refused (Kubernetes itself nests far less).
-    static let maximumDepth = 64
+    package static let maximumDepth = 64
 
     /// The images of `object`, in document order (keys sorted); nil when the object nests deeper than
     /// `maximumDepth`.
-    static func find(in object: JSONValue) -> [WorkloadImage]? {
+    package static func find(in object: JSONValue) -> [WorkloadImage]? {
         var images: [WorkloadImage] = []
         var path: [YAMLPathStep] = []
         guard walk(object, object: object, path: &path, into: &images) else { return nil }

@@ -1,14 +1,10 @@
+// TUFDownload: the network side of the TUF client, kept out of the `TUF` module so that metadata parsing and
+// verification build without an HTTP stack (the fuzz harnesses link `TUF` alone). Its errors are `TUFError`s: the
+// fetcher is part of the TUF client, and the client's callers see one error type.
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-
-/// Fetches repository files. Implementations must never return more than `maximumLength` bytes: a longer answer is
-/// an error (`download_too_large`), so a hostile repository cannot feed endless data.
-public protocol TUFFetcher: Sendable {
-    /// Returns the bytes at `url`.
-    /// - Throws: `TUFError` `download_failed` (with `httpStatus` for HTTP errors) or `download_too_large`.
-    func fetch(_ url: String, maximumLength: Int) async throws -> [UInt8]
-}
+@_exported import TUF
 
 /// Fetches `http://`, `https://` (AsyncHTTPClient; redirects followed, 30 s read timeout) and `file://` URLs.
 public struct StandardTUFFetcher: TUFFetcher {
