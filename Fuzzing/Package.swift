@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // libFuzzer harnesses for every parser of untrusted bytes (docs/ARCHITECTURE.md, "Fuzzing and sanitizers").
 // A separate package so the normal `swift build --build-tests` never sees them; it builds only the modules the
-// harnesses need (no registry client, no CLI). Build and run through scripts/fuzz.sh, which passes
+// harnesses need (no HTTP client or server, no CLI). Build and run through scripts/fuzz.sh, which passes
 // `--sanitize fuzzer -Xswiftc -sanitize=fuzzer,address` (libFuzzer supplies `main`).
 import PackageDescription
 
@@ -20,6 +20,8 @@ let harnesses: [(name: String, modules: [String])] = [
     ("fuzz-timestamp", ["CryptoPrimitives"]),
     ("fuzz-yaml", ["ManifestScanner"]),
     ("fuzz-chart", ["ManifestScanner"]),
+    ("fuzz-tuf-metadata", ["TUF", "CryptoPrimitives"]),
+    ("fuzz-admission-review", ["AdmissionFormats", "ManifestScanner"]),
 ]
 
 let package = Package(

@@ -183,6 +183,20 @@ def seeds(target):
         yield from (read(p) for p in files("scan/**/*.yaml", "scan/**/*.yml", "scan/**/*.json", max_size=64 * 1024))
     elif target == "chart":
         yield from (read(p) for p in files("scan/**/*.tgz", max_size=1024 * 1024))
+    elif target == "tuf-metadata":
+        static = "tuf/tuf-conformance/tuf_conformance/static_data/"
+        yield from (read(p) for p in files("tuf/e2e/*.json", "tuf/e2e/state*/*.json", static + "*/metadata/*.json",
+                                           static + "*/initial_root.json", max_size=64 * 1024))
+    elif target == "admission-review":
+        images = ["registry.example/app@sha256:" + "87c3f0200da9d05c2077d2b0d29e61dc3239974f1d826cc51c3bc43ae3e414a9",
+                  "nginx:1.27", "busybox", "ghcr.io/org/app:v1@sha256:" + "0" * 64, "{{ .Values.image }}", ""]
+        for path in files("serve/reviews/*.json"):
+            template = read(path).decode()
+            for image in images:
+                text = template
+                for name in ("IMAGE", "INIT_IMAGE", "SIDECAR_IMAGE", "DEBUG_IMAGE"):
+                    text = text.replace("$" + name, image)
+                yield text.encode()
     else:
         sys.exit(f"fuzz-seeds.py: unknown target {target}")
 

@@ -15,19 +15,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(reference manifest bundle cosign-layer tlog-entry checkpoint certificate sct timestamp yaml chart)
+targets=(reference manifest bundle cosign-layer tlog-entry checkpoint certificate sct timestamp yaml chart tuf-metadata
+         admission-review)
 work=.build-fuzz
 
-# target → dictionary, largest input (bytes)
-dictionary() {
+# target → dictionaries (Fuzzing/dictionaries/NAME.dict, joined: libFuzzer takes one), largest input (bytes)
+dictionaries() {
   case "$1" in
     reference) echo reference ;; checkpoint) echo checkpoint ;; certificate|sct|timestamp) echo der ;;
-    yaml) echo yaml ;; chart) echo "" ;; *) echo json ;;
+    yaml) echo yaml ;; chart) echo "" ;; tuf-metadata) echo json tuf ;; admission-review) echo json admission ;;
+    *) echo json ;;
   esac
 }
 max_len() {
   case "$1" in
-    reference) echo 1024 ;; checkpoint|sct) echo 8192 ;; chart) echo 262144 ;; bundle|yaml|manifest) echo 65536 ;;
+    reference) echo 1024 ;; checkpoint|sct) echo 8192 ;; chart) echo 262144 ;;
+    bundle|yaml|manifest|tuf-metadata|admission-review) echo 65536 ;;
     *) echo 32768 ;;
   esac
 }
@@ -65,8 +68,13 @@ run() {
   python3 scripts/fuzz-seeds.py "$target" "$seeds" >/dev/null
   local flags=(-max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len="$(max_len "$target")"
                -artifact_prefix="$artifacts" -print_final_stats=1)
-  local dict; dict=$(dictionary "$target")
-  [ -n "$dict" ] && flags+=(-dict="Fuzzing/dictionaries/$dict.dict")
+  local names dict=$work/dictionaries/$target.dict; names=$(dictionaries "$target")
+  if [ -n "$names" ]; then
+    mkdir -p "$work/dictionaries"
+    # shellcheck disable=SC2046
+    cat $(printf 'Fuzzing/dictionaries/%s.dict ' $names) >"$dict"
+    flags+=(-dict="$dict")
+  fi
   local status=0
   nice -n 19 "$(binary "$target")" "${flags[@]}" "$@" "$corpus" "$seeds" "$regressions" >"$log" 2>&1 || status=$?
   summarize "$target" "$log" "$artifacts" "$status"
