@@ -91,7 +91,7 @@ summarize() {
   corp=$(sed -nE 's/.*corp: ([0-9]+).*/\1/p' <<<"$last")
   local found; found=$(find "$artifacts" -type f | wc -l)
   local rate="-"; [ -n "$runs" ] && [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && rate=$((runs / seconds))
-  printf '%-13s %6ss %10s runs %8s exec/s %7s edges %7s features %6s corpus  %s artifacts  %s\n' \
+  printf '%-16s %6ss %10s runs %8s exec/s %7s edges %7s features %6s corpus  %s artifacts  %s\n' \
     "$target" "${seconds:--}" "${runs:--}" "$rate" "${cov:--}" "${ft:--}" "${corp:--}" "$found" \
     "$([ "$status" = 0 ] && echo ok || echo "FAILED: see $log")"
   if [ "$status" != 0 ]; then grep -E 'invariant violated|ERROR: AddressSanitizer|ERROR: libFuzzer|Fatal error|SUMMARY' "$log" | head -5 >&2 || true; fi
