@@ -58,7 +58,7 @@ public struct ImageVerifier: Sendable {
             verdict ?? SubjectVerdict(reference: references[index], decision: .indeterminate,
                                       reasons: [.deadlineExceeded],
                                       messages: ["not decided within the \(timeout.map { "\($0)" } ?? "") deadline; retry, or raise --timeout"],
-                                      checks: [.failed("deadline", .deadlineExceeded, "the verification did not finish in time")])
+                                      checks: [.failed(.deadline, .deadlineExceeded, "the verification did not finish in time")])
         }
         return Verdict(subjects: subjects)
     }
@@ -70,15 +70,15 @@ public struct ImageVerifier: Sendable {
             try await verify(input, at: time, into: &subject)
         } catch let error as RegistryError {
             let reason = ImageVerifier.reason(for: error)
-            subject.checks.append(.failed("fetch", reason, error.description))
+            subject.checks.append(.failed(.fetch, reason, error.description))
             subject.reasons.append(reason)
             subject.decision = reason.decision
         } catch is CancellationError {
-            subject.checks.append(.failed("deadline", .deadlineExceeded, "the verification was cancelled at the deadline"))
+            subject.checks.append(.failed(.deadline, .deadlineExceeded, "the verification was cancelled at the deadline"))
             subject.reasons.append(.deadlineExceeded)
             subject.decision = .indeterminate
         } catch {
-            subject.checks.append(.failed("internal", .internalError, "\(error)"))
+            subject.checks.append(.failed(.internal, .internalError, "\(error)"))
             subject.reasons.append(.internalError)
             subject.decision = .indeterminate
         }
@@ -94,7 +94,7 @@ public struct ImageVerifier: Sendable {
         } catch {
             subject.decision = .fail
             subject.reasons = [.invalidReference]
-            subject.checks.append(.failed("reference", .invalidReference, "\(error)"))
+            subject.checks.append(.failed(.reference, .invalidReference, "\(error)"))
             return
         }
         var notes: [ReasonCode] = []
@@ -103,12 +103,12 @@ public struct ImageVerifier: Sendable {
         var digest = descriptor.digest
         if reference.digest == nil {
             notes.append(.notDigestPinned)
-            let check = Check(name: "reference", passed: policy.allowTags,
+            let check = Check(name: .reference, passed: policy.allowTags,
                               detail: "\(input) is a tag, not a digest; it resolved to \(digest). Pin it: \(reference.repository.name)@\(digest)",
                               reason: .notDigestPinned)
             subject.checks.append(check)
         } else {
-            subject.checks.append(.passed("reference", "The reference is pinned by digest"))
+            subject.checks.append(.passed(.reference, "The reference is pinned by digest"))
         }
         // 2. The manifest, checked against its digest by the source. The digest's signatures are looked up at the
         //    same time (they are named by the digest alone); they are used only once the manifest checked out, and
@@ -116,7 +116,7 @@ public struct ImageVerifier: Sendable {
         let named = digest
         async let namedReports = verifyCandidates(of: reference.repository, digest: named, at: time)
         let manifest = try await source.manifest(reference.repository, descriptor: descriptor)
-        subject.checks.append(.passed("manifest", "The manifest matches its digest \(digest) (\(manifest.bytes.count) bytes)"))
+        subject.checks.append(.passed(.manifest, "The manifest matches its digest \(digest) (\(manifest.bytes.count) bytes)"))
         var indexDigest: Digest?
         var children: [Descriptor] = []
         var verifyChildren = false

@@ -63,7 +63,7 @@ public struct PolicyOptions: Sendable, Equatable {
     /// - Throws: `SignatureVerificationError` `policy_invalid` naming the flags and the fix.
     public func validate() throws {
         func invalid(_ message: String) -> SignatureVerificationError {
-            SignatureVerificationError(.policyInvalid, check: "policy", message)
+            SignatureVerificationError(.policyInvalid, check: .policy, message)
         }
         if identity != nil && identityRegexp != nil {
             throw invalid("--certificate-identity and --certificate-identity-regexp exclude each other; give one")
@@ -146,7 +146,7 @@ public struct PolicyOptions: Sendable, Equatable {
             do {
                 indexTarget = .platform(try Platform(parsing: platform))
             } catch {
-                throw SignatureVerificationError(.policyInvalid, check: "policy", "--platform \(platform): \(error)")
+                throw SignatureVerificationError(.policyInvalid, check: .policy, "--platform \(platform): \(error)")
             }
         } else {
             indexTarget = everyPlatform ? .everyChild : .index
@@ -168,7 +168,7 @@ public struct PolicyOptions: Sendable, Equatable {
             } catch let error as SignatureVerificationError {
                 throw error
             } catch {
-                throw SignatureVerificationError(.policyInvalid, check: "policy", "--certificate-chain \(path) does not parse: \(error)")
+                throw SignatureVerificationError(.policyInvalid, check: .policy, "--certificate-chain \(path) does not parse: \(error)")
             }
         }
         let root: TrustedRoot?
@@ -215,7 +215,7 @@ public struct PolicyOptions: Sendable, Equatable {
     /// Reads a text file named by a flag; a missing file is `input_unreadable` naming the flag.
     static func readText(_ path: String, flag: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SignatureVerificationError(.inputUnreadable, check: "policy", "\(flag) \(path): no such readable file")
+            throw SignatureVerificationError(.inputUnreadable, check: .policy, "\(flag) \(path): no such readable file")
         }
         return String(decoding: data, as: UTF8.self)
     }

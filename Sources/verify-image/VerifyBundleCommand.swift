@@ -131,7 +131,7 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             return .digest(algorithm, value)
         }
         guard let handle = FileHandle(forReadingAtPath: fileOrDigest) else {
-            throw SignatureVerificationError(.inputUnreadable, check: "artifact.read",
+            throw SignatureVerificationError(.inputUnreadable, check: .artifactRead,
                                              "cannot open artifact \(fileOrDigest); pass an existing file or sha256:<hex>")
         }
         defer { try? handle.close() }
@@ -142,14 +142,14 @@ struct VerifyBundleCommand: AsyncParsableCommand {
                 return .digests([.sha256: try HashAlgorithm.sha256.hashFile(atPath: fileOrDigest),
                                  .sha512: try HashAlgorithm.sha512.hashFile(atPath: fileOrDigest)])
             } catch {
-                throw SignatureVerificationError(.inputUnreadable, check: "artifact.read", "cannot read \(fileOrDigest): \(error)")
+                throw SignatureVerificationError(.inputUnreadable, check: .artifactRead, "cannot read \(fileOrDigest): \(error)")
             }
         }
         do {
             try handle.seek(toOffset: 0)
             return .bytes(try handle.readToEnd() ?? Data())
         } catch {
-            throw SignatureVerificationError(.inputUnreadable, check: "artifact.read", "cannot read \(fileOrDigest): \(error)")
+            throw SignatureVerificationError(.inputUnreadable, check: .artifactRead, "cannot read \(fileOrDigest): \(error)")
         }
     }
 }

@@ -86,7 +86,7 @@ struct AuthorityCheck: Sendable {
     func outcome(_ verdicts: [Int: SubjectVerdict]) -> GateAuthorityOutcome {
         if case .staticAction(let pass, let message) = authority.evidence {
             return GateAuthorityOutcome(name: authority.name, requirement: description, decision: pass ? .pass : .fail,
-                                        reasons: pass ? [] : ["static_fail"],
+                                        reasons: pass ? [] : [GateReason.staticFail],
                                         message: pass ? "static pass" : (message ?? "the policy's static action is fail"),
                                         verdicts: [])
         }

@@ -209,7 +209,7 @@ public struct Gate: Sendable {
         }
         if plan.pinFailure || plan.status == .error {
             image.decision = .fail
-            image.reasons = [plan.status == .error ? "scan_error" : ReasonCode.notDigestPinned.rawValue]
+            image.reasons = [plan.status == .error ? GateReason.scanError : GateReason.notDigestPinned]
             image.message = GateFixes.why(plan.status, note: first?.note)
             image.fix = GateFixes.fix(plan.status, image: plan.image, reference: plan.reference)
         } else if plan.status != .pinned {
@@ -220,7 +220,7 @@ public struct Gate: Sendable {
                 switch options.noMatch {
                 case .deny:
                     image.decision = .fail
-                    image.reasons.append("no_policy_matched")
+                    image.reasons.append(GateReason.noPolicyMatched)
                     image.message = "no ClusterImagePolicy matches this image, and unmatched images are denied"
                     image.fix = "add a policy whose images[].glob matches \(plan.reference.flatMap { try? ImageGlob.qualifiedName($0) } ?? plan.image), or pass --no-match warn|allow"
                 case .warn:
@@ -269,7 +269,7 @@ public struct Gate: Sendable {
             image.decision = Decision.combining(enforced)
             if image.decision != .pass {
                 let failing = image.policies.filter { $0.mode == "enforce" && $0.decision != .pass }
-                image.reasons = failing.isEmpty ? [] : [image.decision == .fail ? "policy_failed" : "policy_indeterminate"]
+                image.reasons = failing.isEmpty ? [] : [image.decision == .fail ? GateReason.policyFailed : GateReason.policyIndeterminate]
                 var codes: [String] = []
                 for reason in failing.flatMap({ $0.authorities.flatMap(\.reasons) }) where !codes.contains(reason) { codes.append(reason) }
                 image.reasons += codes

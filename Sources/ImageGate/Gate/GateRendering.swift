@@ -54,11 +54,11 @@ extension GateReport {
         }
         for image in images {
             let location = image.uses.first.map { "\($0.file):\($0.line) \($0.yamlPath)" } ?? ""
-            if image.reasons.contains(ReasonCode.notDigestPinned.rawValue) || image.reasons.contains("scan_error") {
+            if image.reasons.contains(GateReason.notDigestPinned) || image.reasons.contains(GateReason.scanError) {
                 add("pinning", Case(name: image.image, classname: "pinning", decision: .fail,
                                     message: image.message ?? image.status, detail: "\(location)\nfix: \(image.fix ?? "")", warn: false))
             }
-            if image.policies.isEmpty && image.reasons.contains("no_policy_matched") {
+            if image.policies.isEmpty && image.reasons.contains(GateReason.noPolicyMatched) {
                 add("no-policy", Case(name: image.image, classname: "no-policy", decision: .fail,
                                       message: image.message ?? "", detail: "\(location)\nfix: \(image.fix ?? "")", warn: false))
             }
@@ -127,15 +127,15 @@ extension GateReport {
         var results: [[String: Any]] = []
         for image in images {
             var entries: [(rule: String, level: String, text: String)] = []
-            if image.reasons.contains(ReasonCode.notDigestPinned.rawValue) || image.reasons.contains("scan_error") {
+            if image.reasons.contains(GateReason.notDigestPinned) || image.reasons.contains(GateReason.scanError) {
                 entries.append(("gate/not-pinned", "error", "\(image.image): \(image.message ?? image.status). Fix: \(image.fix ?? "")"))
-            } else if image.reasons.contains("no_policy_matched") {
+            } else if image.reasons.contains(GateReason.noPolicyMatched) {
                 entries.append(("gate/no-policy", "error", "\(image.image): \(image.message ?? ""). Fix: \(image.fix ?? "")"))
             }
             for policy in image.policies where policy.decision != .pass {
                 let why = policy.authorities.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
                 let rule = policy.mode == "warn" ? "gate/warning" : policy.decision == .fail ? "gate/policy-failed" : "gate/indeterminate"
-                if image.reasons.contains(ReasonCode.notDigestPinned.rawValue) { continue }
+                if image.reasons.contains(GateReason.notDigestPinned) { continue }
                 entries.append((rule, policy.mode == "warn" ? "warning" : "error", "\(image.image) does not satisfy policy \(policy.policy) (\(policy.location)): \(why)"))
             }
             for use in image.uses {

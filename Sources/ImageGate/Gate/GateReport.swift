@@ -84,6 +84,23 @@ public struct GateUse: Codable, Sendable, Hashable {
     public var object: String?
 }
 
+/// The reason codes the gate adds to the verifier's (`ReasonCode`), spelled once: an image's and an authority's
+/// `reasons` in the `gate` JSON contract.
+public enum GateReason {
+    /// The image's pin status is in `--fail-on`.
+    public static let notDigestPinned = ReasonCode.notDigestPinned.rawValue
+    /// The scanner could not read the image reference.
+    public static let scanError = "scan_error"
+    /// No policy's glob matched the image (`--no-match deny`, or `warn`).
+    public static let noPolicyMatched = "no_policy_matched"
+    /// An enforced policy failed.
+    public static let policyFailed = "policy_failed"
+    /// An enforced policy could not be decided.
+    public static let policyIndeterminate = "policy_indeterminate"
+    /// An authority's `static` action is fail.
+    public static let staticFail = "static_fail"
+}
+
 /// One distinct image of the release and its decision.
 public struct GateImage: Codable, Sendable, Hashable {
     /// The image as written (composed from repository and tag for Helm values).

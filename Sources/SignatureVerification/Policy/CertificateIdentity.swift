@@ -170,7 +170,7 @@ public struct CertificateIdentity: Sendable, Equatable {
             subjectAlternativeName = other
             sanKind = .otherName
         } else {
-            throw SignatureVerificationError(.identityMismatch, check: "certificate.identity",
+            throw SignatureVerificationError(.identityMismatch, check: .certificateIdentity,
                                              "the signing certificate has no URI, email or Fulcio otherName SAN")
         }
     }
@@ -180,22 +180,22 @@ public struct CertificateIdentity: Sendable, Equatable {
     /// or none.
     public func check(identity: StringMatcher, issuer expectedIssuer: StringMatcher?, extensions expected: [String: String]) throws {
         guard identity.matches(subjectAlternativeName) else {
-            throw SignatureVerificationError(.identityMismatch, check: "certificate.identity",
+            throw SignatureVerificationError(.identityMismatch, check: .certificateIdentity,
                                              "certificate identity is \"\(subjectAlternativeName)\", not \(identity); pass the signer's identity to --certificate-identity")
         }
         if let expectedIssuer {
             guard let issuer else {
-                throw SignatureVerificationError(.issuerMismatch, check: "certificate.issuer",
+                throw SignatureVerificationError(.issuerMismatch, check: .certificateIssuer,
                                                  "certificate has no OIDC issuer extension (1.3.6.1.4.1.57264.1.8 or .1)")
             }
             guard expectedIssuer.matches(issuer) else {
-                throw SignatureVerificationError(.issuerMismatch, check: "certificate.issuer",
+                throw SignatureVerificationError(.issuerMismatch, check: .certificateIssuer,
                                                  "certificate OIDC issuer is \"\(issuer)\", not \(expectedIssuer); pass the signer's issuer to --certificate-oidc-issuer")
             }
         }
         for (name, value) in expected.sorted(by: { $0.key < $1.key }) {
             guard extensions.values[name] == value else {
-                throw SignatureVerificationError(.identityMismatch, check: "certificate.extensions",
+                throw SignatureVerificationError(.identityMismatch, check: .certificateExtensions,
                                                  "certificate extension \(name) is \"\(extensions.values[name] ?? "(absent)")\", not \"\(value)\"")
             }
         }
@@ -203,7 +203,7 @@ public struct CertificateIdentity: Sendable, Equatable {
 }
 
 private func certificateError(_ message: String) -> SignatureVerificationError {
-    SignatureVerificationError(.bundleInvalid, check: "certificate.extensions", message)
+    SignatureVerificationError(.bundleInvalid, check: .certificateExtensions, message)
 }
 
 /// The contents of a DER TLV with the given tag that spans exactly `der`; nil otherwise.

@@ -142,7 +142,7 @@ public struct VerificationPolicy: Sendable {
                 insecureIgnoreTransparencyLog: Bool = false, insecureIgnoreSCT: Bool = false,
                 allowTags: Bool = false, indexTarget: IndexTarget = .index) throws {
         func invalid(_ message: String) -> SignatureVerificationError {
-            SignatureVerificationError(.policyInvalid, check: "policy", message)
+            SignatureVerificationError(.policyInvalid, check: .policy, message)
         }
         switch signers {
         case .keys(let keys):

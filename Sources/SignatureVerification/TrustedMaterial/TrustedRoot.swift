@@ -139,17 +139,17 @@ public struct TrustedRoot: Sendable {
 /// Reads at most `limit` bytes of a file; throws `input_unreadable` when missing or larger.
 func readFileBounded(_ path: String, limit: Int) throws -> Data {
     guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw SignatureVerificationError(.inputUnreadable, check: "input.read", "cannot open \(path): no such readable file")
+        throw SignatureVerificationError(.inputUnreadable, check: .inputRead, "cannot open \(path): no such readable file")
     }
     defer { try? handle.close() }
     let data: Data
     do {
         data = try handle.read(upToCount: limit + 1) ?? Data()
     } catch {
-        throw SignatureVerificationError(.inputUnreadable, check: "input.read", "cannot read \(path): \(error)")
+        throw SignatureVerificationError(.inputUnreadable, check: .inputRead, "cannot read \(path): \(error)")
     }
     guard data.count <= limit else {
-        throw SignatureVerificationError(.inputUnreadable, check: "input.read", "\(path) is larger than the \(limit) bytes accepted")
+        throw SignatureVerificationError(.inputUnreadable, check: .inputRead, "\(path) is larger than the \(limit) bytes accepted")
     }
     return data
 }

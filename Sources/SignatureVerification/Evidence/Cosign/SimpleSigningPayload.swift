@@ -27,7 +27,7 @@ public struct SimpleSigningPayload: Sendable, Hashable {
     /// Parses and validates payload bytes (the layer blob, exactly as signed).
     public init(bytes: [UInt8]) throws(SignatureVerificationError) {
         func invalid(_ what: String) -> SignatureVerificationError {
-            SignatureVerificationError(.payloadInvalid, check: "payload", "the cosign signature payload \(what)")
+            SignatureVerificationError(.payloadInvalid, check: .payload, "the cosign signature payload \(what)")
         }
         guard bytes.count <= SimpleSigningPayload.maximumSize else {
             throw invalid("is \(bytes.count) bytes; at most \(SimpleSigningPayload.maximumSize) are accepted")
