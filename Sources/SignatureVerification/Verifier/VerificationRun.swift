@@ -250,7 +250,7 @@ struct VerificationRun {
                     throw mismatch("entry records a \(algorithm.rawValue) digest, which is unknown for this artifact; pass the file")
                 }
                 guard actual == digest else {
-                    throw mismatch("entry records artifact \(algorithm.rawValue):\((digest).hexString), but the artifact is \((actual).hexString)")
+                    throw mismatch("entry records artifact \(algorithm.rawValue):\((digest).hexString), but the artifact is \(algorithm.rawValue):\(actual.hexString)")
                 }
             case .payloadSignature(_, let payload):
                 guard algorithm.hash(payload) == digest else {
