@@ -26,8 +26,8 @@ public enum PinClassifier {
 
     /// Classifies one image string as it would be handed to the container runtime.
     public static func classify(_ raw: String) -> PinClassification {
-        let value = raw.trimmingCharacters(in: .whitespaces)
-        if value.contains("{{") {
+        let value = hasNoEdgeWhitespace(raw) ? raw : raw.trimmingCharacters(in: .whitespaces)
+        if containsTemplateOpening(value) {
             return PinClassification(status: .templated, reference: nil,
                                      note: "a template expression: only rendering decides the image", errorCode: nil)
         }
@@ -137,10 +137,19 @@ public enum PinClassifier {
     public static func placeholderReason(_ hex: Substring) -> String? {
         let bytes = Array(hex.utf8)
         guard !bytes.isEmpty else { return nil }
-        var distinct = Set<UInt8>()
-        for b in bytes { distinct.insert(b) }
-        if distinct.count == 1 { return "one repeated character" }
-        if distinct.count <= 4 { return "only \(distinct.count) distinct hex characters" }
+        var seen: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)   // one bit per byte value
+        for b in bytes {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: seen.0 |= bit
+            case 1: seen.1 |= bit
+            case 2: seen.2 |= bit
+            default: seen.3 |= bit
+            }
+        }
+        let distinct = seen.0.nonzeroBitCount + seen.1.nonzeroBitCount + seen.2.nonzeroBitCount + seen.3.nonzeroBitCount
+        if distinct == 1 { return "one repeated character" }
+        if distinct <= 4 { return "only \(distinct) distinct hex characters" }
         for period in 2...16 where period < bytes.count {
             var repeats = true
             for i in period..<bytes.count where bytes[i] != bytes[i - period] {
@@ -192,7 +201,24 @@ public enum PinClassifier {
                 runStart = i + 1
             }
         }
-        return covered.filter { $0 }.count
+        return covered.reduce(0) { $0 + ($1 ? 1 : 0) }
+    }
+
+    /// Whether `text` begins and ends with a printable ASCII character, so `trimmingCharacters(in: .whitespaces)`
+    /// would return it unchanged (the common case, decided without Foundation).
+    @inline(__always) static func hasNoEdgeWhitespace(_ text: String) -> Bool {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return false }
+        return first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F
+    }
+
+    /// Whether `text` contains `{{` (a template expression), by bytes.
+    @inline(__always) static func containsTemplateOpening(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "{") && previous == UInt8(ascii: "{") { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// Splits `name[:tag]` (the tag is after the last `:` that follows the last `/`).
