@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import ManifestScanner
 
@@ -93,7 +94,7 @@ package enum WorkloadImages {
     }
 
     private static func image(_ text: String, at path: [YAMLPathStep], object: JSONValue) -> WorkloadImage {
-        let classified = PinClassifier.classify(text)
+        let classified = ClassificationMemo.shared.classify(text)
         var container: String?
         var list = "image"
         if path.count >= 3, case .index = path[path.count - 2], case .key(let listKey) = path[path.count - 3] {
@@ -102,5 +103,30 @@ package enum WorkloadImages {
         }
         return WorkloadImage(container: container, list: list, path: path, pathText: formatPath(path), image: text,
                              reference: classified.reference, status: classified.status, note: classified.note)
+    }
+}
+
+/// Recent classifications by image string. Admission sees the same few images again and again, and classifying one
+/// (parsing the reference, judging the digest) costs more than looking it up. `PinClassifier.classify` is a pure
+/// function, so a remembered answer is the answer. Bounded: strings longer than `maximumLength` are not remembered
+/// (real references are far shorter; a hostile body cannot grow the memo by its size), and the memo is emptied when it
+/// holds `capacity` entries.
+final class ClassificationMemo: Sendable {
+    static let shared = ClassificationMemo(capacity: 4096)
+    static let maximumLength = 512
+    let capacity: Int
+    private let entries = Mutex<[String: PinClassification]>([:])
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func classify(_ text: String) -> PinClassification {
+        guard text.utf8.count <= ClassificationMemo.maximumLength else { return PinClassifier.classify(text) }
+        if let known = entries.withLock({ $0[text] }) { return known }
+        let classified = PinClassifier.classify(text)
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[text] = classified
+        }
+        return classified
     }
 }
