@@ -73,15 +73,11 @@ public struct PolicyOptions: Sendable, Equatable {
         }
         let hasIdentity = identity != nil || identityRegexp != nil
         let hasIssuer = issuer != nil || issuerRegexp != nil
-        if keyFiles.isEmpty && !hasIdentity {
-            throw invalid("say who must have signed: --key FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
-        }
+        try PolicyRules.requireSigner(named: !keyFiles.isEmpty || hasIdentity)
         if !keyFiles.isEmpty && (hasIdentity || hasIssuer) {
             throw invalid("--key and --certificate-identity / --certificate-oidc-issuer exclude each other; give one")
         }
-        if hasIdentity && certificateChainFile == nil && !hasIssuer {
-            throw invalid("keyless verification needs --certificate-oidc-issuer (or -regexp) as well as the identity")
-        }
+        try PolicyRules.requireIssuer(identityWithoutIssuer: hasIdentity && !hasIssuer, privateCA: certificateChainFile != nil)
         if stagingTrustedRoot && trustedRootFile != nil {
             throw invalid("--staging and --trusted-root exclude each other; give one")
         }
@@ -91,7 +87,7 @@ public struct PolicyOptions: Sendable, Equatable {
         }
         var seen: [String: String] = [:]
         for annotation in annotations {
-            guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {
+            guard let equals = annotation.firstIndex(of: "=") else {
                 throw invalid("-a \(annotation): annotations are KEY=VALUE")
             }
             let key = String(annotation[..<equals])
@@ -102,9 +98,7 @@ public struct PolicyOptions: Sendable, Equatable {
             seen[key] = value
         }
         _ = try parsedCheckpointNames()
-        if !annotations.isEmpty && attestations {
-            throw invalid("-a applies to signatures' payloads; attestations carry no such annotations — drop -a, or verify signatures")
-        }
+        try PolicyRules.checkAnnotations(keys: seen.keys.sorted(), attestations: attestations)
         if purpose == .artifact && (!annotations.isEmpty || attestations || platform != nil || everyPlatform || allowTags || certificateChainFile != nil) {
             throw invalid("verify-bundle takes no image options (-a, --attestations, --platform, --every-platform, --allow-tags, --certificate-chain)")
         }

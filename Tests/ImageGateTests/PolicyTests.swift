@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import ImageGate
 
@@ -31,6 +32,37 @@ struct PolicyTests {
         let options = try #require(Self.incoherent.first { $0.0 == name }?.1)
         let error = #expect(throws: SignatureVerificationError.self) { try options.validate() }
         #expect(error?.code == .policyInvalid, "\(name): \(error?.description ?? "")")
+    }
+
+    /// The flags and the library refuse the same incoherence with the same words: each rule is written once
+    /// (`PolicyRules`), not once per layer.
+    @Test func flagsAndTheLibraryShareEachRule() throws {
+        let root = try TrustedRoot.production()
+        let key = try PublicKey(pem: String(contentsOf: PackagePaths.testdata("images/keys/signer.pub"), encoding: .utf8))
+        func message(_ body: () throws -> Void) -> String? {
+            do { try body() } catch let error as SignatureVerificationError where error.code == .policyInvalid {
+                return error.message
+            } catch { return "unexpected \(error)" }
+            return nil
+        }
+        let pairs: [(String, () throws -> Void, () throws -> Void)] = [
+            ("no signer", { try Self.options { _ in }.validate() },
+             { _ = try VerificationPolicy(trust: .init(trustedRoot: root), signers: .keys([])) }),
+            ("identity without issuer", { try Self.options { $0.identity = "a@example.com" }.validate() },
+             { _ = try VerificationPolicy(trust: .init(trustedRoot: root),
+                                          signers: .identities([.init(issuer: nil, subject: .exact("a@example.com"))])) }),
+            ("annotations with attestations",
+             { try Self.options { $0.keyFiles = ["k.pub"]; $0.attestations = true; $0.annotations = ["a=b"] }.validate() },
+             { _ = try VerificationPolicy(trust: .init(trustedRoot: root), signers: .keys([key]),
+                                          evidence: .attestations(predicateType: nil), requiredAnnotations: ["a": "b"]) }),
+            ("annotation with empty key", { try Self.options { $0.keyFiles = ["k.pub"]; $0.annotations = ["=v"] }.validate() },
+             { _ = try VerificationPolicy(trust: .init(trustedRoot: root), signers: .keys([key]), requiredAnnotations: ["": "v"]) }),
+        ]
+        for (name, flags, library) in pairs {
+            let fromFlags = message(flags)
+            #expect(fromFlags != nil, "\(name): the flags are accepted")
+            #expect(fromFlags == message(library), "\(name)")
+        }
     }
 
     @Test func theSameAnnotationTwiceWithOneValueIsFine() throws {

@@ -146,15 +146,14 @@ public struct VerificationPolicy: Sendable {
         }
         switch signers {
         case .keys(let keys):
-            guard !keys.isEmpty else { throw invalid("no signer: give at least one public key or certificate identity") }
+            try PolicyRules.requireSigner(named: !keys.isEmpty)
         case .identities(let identities):
-            guard !identities.isEmpty else { throw invalid("no signer: give at least one public key or certificate identity") }
+            try PolicyRules.requireSigner(named: !identities.isEmpty)
             guard trust.hasCertificateAuthority else {
                 throw invalid("certificate identities need a CA to chain to: give a trusted root with certificate authorities, or a certificate chain")
             }
-            if trust.certificateChain == nil, let anyIssuer = identities.first(where: { $0.issuer == nil }) {
-                throw invalid("the identity \(anyIssuer) names no OIDC issuer; with a public CA an issuer is required (--certificate-oidc-issuer)")
-            }
+            try PolicyRules.requireIssuer(identityWithoutIssuer: identities.contains { $0.issuer == nil },
+                                          privateCA: trust.certificateChain != nil)
         }
         if let chain = trust.certificateChain, chain.isEmpty {
             throw invalid("the certificate chain holds no certificate; give intermediates then the root, PEM")
@@ -184,12 +183,7 @@ public struct VerificationPolicy: Sendable {
         if case .keys = signers, insecureIgnoreSCT {
             throw invalid("--insecure-ignore-sct applies only to certificate identities, not to keys")
         }
-        if case .signatures = evidence {} else if !requiredAnnotations.isEmpty {
-            throw invalid("required annotations (-a) apply to signatures' payloads; attestations carry none — drop -a, or verify signatures")
-        }
-        for key in requiredAnnotations.keys where key.isEmpty {
-            throw invalid("a required annotation has an empty key; give KEY=VALUE")
-        }
+        try PolicyRules.checkAnnotations(keys: requiredAnnotations.keys.sorted(), attestations: evidence != .signatures)
         self.trust = trust
         self.signers = signers
         self.evidence = evidence
@@ -220,4 +214,40 @@ public struct VerificationPolicy: Sendable {
 extension PublicKey {
     /// How keys are named in verdicts: the hex SHA-256 of the key's SubjectPublicKeyInfo DER.
     public var keyID: String { HashAlgorithm.sha256.hash(spkiDER).hexString }
+}
+
+/// The coherence rules that need no trusted material, each written once: `VerificationPolicy.init` applies them to a
+/// policy, and `PolicyOptions.validate()` (ImageGate) to flags before any file is read.
+public enum PolicyRules {
+    /// Someone must be named as the signer: a public key or a certificate identity.
+    /// - Throws: `policy_invalid` when `named` is false.
+    public static func requireSigner(named: Bool) throws {
+        guard named else {
+            throw invalid("say who must have signed: a public key (--key FILE), or a certificate identity (--certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp])")
+        }
+    }
+
+    /// A certificate identity must name its OIDC issuer unless its CA is a private one (`--certificate-chain`), whose
+    /// certificates may carry no issuer; with a public CA, any issuer would do.
+    /// - Throws: `policy_invalid` for an identity without issuer and no private CA.
+    public static func requireIssuer(identityWithoutIssuer: Bool, privateCA: Bool) throws {
+        guard !identityWithoutIssuer || privateCA else {
+            throw invalid("keyless verification needs --certificate-oidc-issuer (or -regexp) as well as the identity; only with a private CA (--certificate-chain) may the issuer be left out")
+        }
+    }
+
+    /// Required annotations (`-a KEY=VALUE`) each have a key, and apply to signatures' payloads only.
+    /// - Throws: `policy_invalid` for an empty key, or annotations required of attestations.
+    public static func checkAnnotations(keys: [String], attestations: Bool) throws {
+        if keys.contains(where: \.isEmpty) {
+            throw invalid("a required annotation has an empty key; give -a KEY=VALUE")
+        }
+        if attestations && !keys.isEmpty {
+            throw invalid("-a applies to signatures' payloads; attestations carry no such annotations — drop -a, or verify signatures")
+        }
+    }
+
+    private static func invalid(_ message: String) -> SignatureVerificationError {
+        SignatureVerificationError(.policyInvalid, check: .policy, message)
+    }
 }
