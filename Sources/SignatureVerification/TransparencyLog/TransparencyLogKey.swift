@@ -51,9 +51,7 @@ public struct TransparencyLogKey: Sendable, Hashable {
 
     /// True if `time` lies in the closed interval [validFrom, validUntil].
     public func isValid(at time: Date) -> Bool {
-        if let validFrom, time < validFrom { return false }
-        if let validUntil, time > validUntil { return false }
-        return true
+        ValidityPeriod(start: validFrom ?? .distantPast, end: validUntil).contains(time)
     }
 
     /// The validity window for messages: `[start, end]`, with -∞ / ∞ for an open side.
