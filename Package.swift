@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "OCIImage", dependencies: [], swiftSettings: swiftSettings),
         .target(name: "GateVerdict", dependencies: [], swiftSettings: swiftSettings),
+        // The one strict parser of JSON documents read as trees (TUF metadata, admission request bodies).
+        .target(name: "StrictJSON", dependencies: [], swiftSettings: swiftSettings),
         // Layer 2.
         .target(name: "RegistryAccess",
                 dependencies: ["OCIImage", "CryptoPrimitives",
@@ -56,7 +58,7 @@ let package = Package(
         .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict"], swiftSettings: swiftSettings),
         // TUF metadata, verification and the client workflow, without a network stack (the fuzz harnesses link it);
         // TUFDownload adds the HTTP / file fetcher.
-        .target(name: "TUF", dependencies: ["CryptoPrimitives"], swiftSettings: swiftSettings),
+        .target(name: "TUF", dependencies: ["CryptoPrimitives", "StrictJSON"], swiftSettings: swiftSettings),
         .target(name: "TUFDownload",
                 dependencies: ["TUF", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                .product(name: "NIOCore", package: "swift-nio")],
@@ -74,7 +76,7 @@ let package = Package(
         // Layer 4: the admission server (Kubernetes webhooks, Gatekeeper external data) and the executables.
         // AdmissionFormats decodes the request bodies and finds their images without the HTTP server (the fuzz
         // harnesses link it alone).
-        .target(name: "AdmissionFormats", dependencies: ["ManifestScanner"], swiftSettings: swiftSettings),
+        .target(name: "AdmissionFormats", dependencies: ["ManifestScanner", "StrictJSON"], swiftSettings: swiftSettings),
         .target(name: "AdmissionServer",
                 dependencies: ["ImageGate", "AdmissionFormats",
                                .product(name: "Hummingbird", package: "hummingbird"),

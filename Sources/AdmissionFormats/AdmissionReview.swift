@@ -1,5 +1,6 @@
 import Foundation
 import ManifestScanner
+@_exported import StrictJSON
 
 /// The fields of an `admission.k8s.io/v1` AdmissionReview request the webhooks read, taken from the parsed JSON.
 package struct AdmissionRequest {
@@ -37,37 +38,22 @@ package struct ProviderRequest: Decodable {
     }
 }
 
-/// A JSON value as `JSONSerialization` parsed it, for walking the admitted object.
-package enum JSONValue: Hashable {
-    case object([String: JSONValue])
-    case array([JSONValue])
-    case string(String)
-    /// Numbers, booleans and null: never an image or a name.
-    case scalar
-
-    /// Parses JSON text; nil when it is not JSON.
-    package init?(parsing data: Data) {
-        guard let any = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
-        self.init(any)
-    }
-
-    package init(_ any: Any) {
-        switch any {
-        case let members as [String: Any]: self = .object(members.mapValues(JSONValue.init))
-        case let items as [Any]: self = .array(items.map(JSONValue.init))
-        case let text as String: self = .string(text)
-        default: self = .scalar
-        }
-    }
-
+/// The admitted object as StrictJSON parsed it (duplicate member names refused: the API server's Go decoder keeps the
+/// last one, and two readings of one body must not differ), with the reads the webhooks need.
+extension JSONValue {
     package subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    package var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
+    package var string: String? { stringValue }
+
+    /// A number, boolean or null: never an image or a name.
+    package var isScalar: Bool {
+        switch self {
+        case .integer, .number, .bool, .null: return true
+        case .object, .array, .string: return false
+        }
     }
 
     /// The value at a path of keys and indexes.

@@ -22,7 +22,13 @@ package struct ParsedReview {
         guard body.count <= maximumBodyBytes else {
             return .failure(AdmissionError(.bodyTooLarge, "the body has \(body.count) bytes; at most \(maximumBodyBytes) are accepted"))
         }
-        guard let review = JSONValue(parsing: Data(body)), case .object = review else {
+        let review: JSONValue
+        do {
+            review = try JSONValue(parsing: body)
+        } catch {
+            return .failure(AdmissionError(.malformedBody, "the body is not an AdmissionReview: \(error)"))
+        }
+        guard case .object = review else {
             return .failure(AdmissionError(.malformedBody, "the body is not an AdmissionReview: not a JSON object"))
         }
         let apiVersion = review["apiVersion"]?.string, kind = review["kind"]?.string
@@ -37,7 +43,7 @@ package struct ParsedReview {
         let name = request.name ?? request.object?["metadata"]?["name"]?.string ?? request.object?["metadata"]?["generateName"]?.string ?? ""
         let description = "\(objectKind) \(request.namespace.map { "\($0)/" } ?? "")\(name)"
         var parsed = ParsedReview(uid: request.uid, kind: request.kind, objectDescription: description, images: nil)
-        guard request.operation != "DELETE", let object = request.object, object != .scalar else { return .success(parsed) }
+        guard request.operation != "DELETE", let object = request.object, !object.isScalar else { return .success(parsed) }
         guard WorkloadImages.admittedKinds.contains(objectKind) else {
             return .failure(AdmissionError(.unsupportedKind,
                                            "\(objectKind) is not a kind verify-image serve admits (\(WorkloadImages.admittedKinds.sorted().joined(separator: ", "))); remove it from the webhook configuration's rules"))

@@ -87,7 +87,7 @@ package enum WorkloadImages {
                 defer { path.removeLast() }
                 if !walk(item, object: object, path: &path, into: &images) { return false }
             }
-        case .string, .scalar:
+        case .string, .integer, .number, .bool, .null:
             break
         }
         return true

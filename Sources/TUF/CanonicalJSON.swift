@@ -1,3 +1,5 @@
+/// TUF's documents are StrictJSON trees; its users see JSONValue through TUF.
+@_exported import StrictJSON
 /// OLPC canonical JSON, the encoding TUF signs (as securesystemslib's `encode_canonical`, which every TUF
 /// implementation follows): object members sorted by the code points of their names, no whitespace, strings with
 /// only `"` and `\` escaped (everything else as raw UTF-8), integers only — no floating-point numbers.

@@ -28,7 +28,12 @@ public struct SignedEnvelope: Sendable {
     /// Parses a metadata file and the fields every role shares (`_type`, `spec_version`, `version`, `expires`).
     /// - Throws: `TUFError` `malformed_metadata`.
     public init(bytes: [UInt8]) throws {
-        let document = try JSONValue(parsing: bytes)
+        let document: JSONValue
+        do {
+            document = try JSONValue(parsing: bytes)
+        } catch let error as JSONSyntaxError {
+            throw TUFError(.malformedMetadata, error.description)
+        }
         guard let top = document.objectValue else { throw malformed("metadata is not a JSON object") }
         guard let signedValue = top["signed"], let signed = signedValue.objectValue else {
             throw malformed("metadata has no \"signed\" object")

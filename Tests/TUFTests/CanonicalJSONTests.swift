@@ -27,7 +27,19 @@ import Testing
     @Test(arguments: [#"{"a":1,"a":2}"#, #"{"a":1"#, "[1,]", #""\ud800""#, "01", #"{"a":1} x"#, "[\"\u{1}\"]",
                       String(repeating: "[", count: 100) + String(repeating: "]", count: 100)])
     func refusesMalformedJSON(_ text: String) {
-        #expect(throws: TUFError.self) { try JSONValue(parsing: Array(text.utf8)) }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue(parsing: Array(text.utf8)) }
+    }
+
+    @Test func metadataThatIsNotJSONIsMalformedMetadataNamingTheByte() {
+        do {
+            _ = try SignedEnvelope(bytes: Array(#"{"signed": {}, "signed": {}}"#.utf8))
+            Issue.record("duplicate members were accepted")
+        } catch let error as TUFError {
+            #expect(error.code == .malformedMetadata)
+            #expect(error.message.hasPrefix("invalid JSON at byte 27: duplicate member name \"signed\""), "\(error.message)")
+        } catch {
+            Issue.record("\(error)")
+        }
     }
 
     @Test func keepsIntegersAndStringsExactly() throws {

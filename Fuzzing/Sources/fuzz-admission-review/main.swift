@@ -52,7 +52,13 @@ func checkReview(_ bytes: [UInt8]) {
         invariant(false, "images were found in a review Foundation does not read the same way")
         return
     }
-    let tree = JSONValue(object)
+    // The object as Foundation read it, written out and parsed again by the product's parser: the images must be
+    // where the product says, in Foundation's reading too.
+    guard let reencoded = try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed]),
+          let tree = try? JSONValue(parsing: Array(reencoded)) else {
+        invariant(false, "the admitted object Foundation read does not parse again after a re-encode")
+        return
+    }
     invariant(imageStrings(object) == images.count,
               "\(images.count) images found but the object has \(imageStrings(object)) strings under image keys")
     for image in images {

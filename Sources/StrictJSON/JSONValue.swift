@@ -1,7 +1,9 @@
 /// A parsed JSON value that keeps what OLPC canonical JSON needs: integers apart from other numbers, exact strings.
 ///
-/// TUF signatures cover the canonical JSON of the `signed` object *as parsed*, so metadata is parsed once into this
-/// tree (not through a `Codable` model that would drop unknown fields) and re-encoded canonically for verification.
+/// The one parser of untrusted JSON documents read as trees: TUF metadata (whose signatures cover the canonical JSON
+/// of the `signed` object *as parsed*, so it is parsed once into this tree, not through a `Codable` model that would
+/// drop unknown fields) and admission request bodies (AdmissionFormats). Strict RFC 8259 over bytes, without
+/// Foundation: duplicate member names, trailing data and nesting deeper than `maximumDepth` are refused.
 public indirect enum JSONValue: Sendable, Hashable {
     /// An object; duplicate member names are rejected when parsing.
     case object([String: JSONValue])
@@ -22,7 +24,7 @@ public indirect enum JSONValue: Sendable, Hashable {
     public static let maximumDepth = 64
 
     /// Parses one JSON document (RFC 8259, UTF-8) with nothing but whitespace after it.
-    /// - Throws: `TUFError` `malformed_metadata` naming the byte offset of the problem.
+    /// - Throws: ``JSONSyntaxError`` naming the byte offset of the problem.
     public init(parsing bytes: [UInt8]) throws {
         var parser = JSONParser(bytes: bytes)
         self = try parser.parseDocument()
@@ -40,6 +42,16 @@ public indirect enum JSONValue: Sendable, Hashable {
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
 }
 
+/// Why bytes are not one JSON document, and where.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The byte offset the problem was found at.
+    public let offset: Int
+    /// What is wrong there.
+    public let problem: String
+    /// `invalid JSON at byte N: problem`.
+    public var description: String { "invalid JSON at byte \(offset): \(problem)" }
+}
+
 /// A small strict JSON parser over bytes (no Foundation: it must keep integer and string fidelity).
 struct JSONParser {
     let bytes: [UInt8]
@@ -55,8 +67,8 @@ struct JSONParser {
         return value
     }
 
-    private func error(_ message: String) -> TUFError {
-        TUFError(.malformedMetadata, "invalid JSON at byte \(index): \(message)")
+    private func error(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(offset: index, problem: message)
     }
 
     private mutating func skipWhitespace() {
@@ -80,12 +92,13 @@ struct JSONParser {
         }
     }
 
-    private mutating func expectLiteral(_ literal: String) throws {
-        let expected = Array(literal.utf8)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
-            throw error("expected \(literal)")
+    private mutating func expectLiteral(_ literal: StaticString) throws {
+        let count = literal.utf8CodeUnitCount
+        let matches = index + count <= bytes.count && literal.withUTF8Buffer { expected in
+            expected.indices.allSatisfy { bytes[index + $0] == expected[$0] }
         }
-        index += expected.count
+        guard matches else { throw error("expected \(literal)") }
+        index += count
     }
 
     private mutating func parseObject(depth: Int) throws -> JSONValue {
@@ -129,41 +142,45 @@ struct JSONParser {
         }
     }
 
+    /// A string: without escapes (the common case) it is made from its bytes at once; with escapes the decoded
+    /// UTF-8 is collected first. Either way the whole is validated as UTF-8 once (a backslash is never inside a
+    /// multi-byte sequence, so validating the run between escapes or the whole is the same).
     private mutating func parseString() throws -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var runStart = index
-        func flushRun(_ end: Int) throws {
-            guard runStart < end else { return }
-            guard let text = String(validating: bytes[runStart..<end], as: UTF8.self) else {
-                throw error("string is not valid UTF-8")
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = try makeString(bytes.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[start..<index]) })
+                index += 1
+                return text
             }
-            scalars.append(contentsOf: text.unicodeScalars)
+            if byte < 0x20 { throw error("control character in a string") }
+            if byte == UInt8(ascii: "\\") { break }
+            index += 1
         }
+        var decoded = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                try flushRun(index)
+                let text = try decoded.withUnsafeBufferPointer { try makeString($0) }
                 index += 1
-                return String(scalars)
+                return text
             }
             if byte < 0x20 { throw error("control character in a string") }
-            if byte != UInt8(ascii: "\\") { index += 1; continue }
-            try flushRun(index)
+            if byte != UInt8(ascii: "\\") { decoded.append(byte); index += 1; continue }
             index += 1
             guard index < bytes.count else { throw error("unterminated escape") }
             let escaped = bytes[index]
             index += 1
             switch escaped {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escaped)
+            case UInt8(ascii: "b"): decoded.append(0x08)
+            case UInt8(ascii: "f"): decoded.append(0x0C)
+            case UInt8(ascii: "n"): decoded.append(0x0A)
+            case UInt8(ascii: "r"): decoded.append(0x0D)
+            case UInt8(ascii: "t"): decoded.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try parseHex4()
                 if (0xD800...0xDBFF).contains(code) {
@@ -176,11 +193,16 @@ struct JSONParser {
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw error("unpaired UTF-16 surrogate") }
-                scalars.append(scalar)
+                UTF8.encode(scalar) { decoded.append($0) }
             default: throw error("invalid escape")
             }
-            runStart = index
         }
+    }
+
+    /// The bytes as a String; they must be valid UTF-8.
+    private func makeString(_ utf8: UnsafeBufferPointer<UInt8>) throws -> String {
+        guard let text = String(validating: utf8, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+        return text
     }
 
     private mutating func parseHex4() throws -> UInt32 {
