@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load figures for `verify-image serve` (issue 10), with wrk over TLS against a running server on 127.0.0.1 and the
 # test registries of scripts/registries.sh:
-#   (a) cache hits: one signed, pinned Pod posted again and again to /validate;
+#   (a) cache hits: one signed, pinned Pod posted again and again to /validate (2 threads × 64 connections: the
+#       throughput), and (a') the same at 8 connections (the latency at an API server's concurrency);
 #   (b) cache misses: every request names a different (image, policy) pair never seen before — the verdict cache is
 #       sized to 1 entry so each request verifies against the local registry;
 #   (c) 100 concurrent requests for one new image: the number of verifications, read from /metrics, must be 1.
@@ -71,6 +72,8 @@ curl -sk -X POST --data-binary @"$work/hit.json" "https://127.0.0.1:$port/valida
 sampler=$!
 BODY_FILE=$work/hit.json wrk -t2 -c64 -d"${seconds}s" --latency -s "$work/post.lua" "https://127.0.0.1:$port/validate?timeout=10s" | tee "$work/hit.out" | grep RESULT
 wait $sampler || true
+echo "== (a') cache hits at an API server's concurrency: $((seconds / 2)) s, 1 thread, 8 connections"
+BODY_FILE=$work/hit.json wrk -t1 -c8 -d"$((seconds / 2))s" --latency -s "$work/post.lua" "https://127.0.0.1:$port/validate?timeout=10s" | grep RESULT
 sort -n "$work/rss" | awk '{a[NR]=$1} END {printf "RSS during (a): min %.1f MiB, max %.1f MiB, last %.1f MiB over %d samples\n", a[1]/1024, a[NR]/1024, a[NR]/1024, NR}'
 tail -1 "$work/rss" | awk '{printf "RSS at the end: %.1f MiB\n", $1/1024}'
 
