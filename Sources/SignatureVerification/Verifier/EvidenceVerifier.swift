@@ -159,7 +159,7 @@ public final class EvidenceVerifier: Sendable {
     func logs(id: [UInt8]?) -> [PreparedLog] {
         var result = [PreparedLog]()
         for (index, instance) in transparencyLogInstances.enumerated() where id == nil || instance.logID == id {
-            if let log = material.value(&material.logs, index, {
+            if let log = material.value(\.logs, index, {
                 do {
                     return PreparedLog(instance: instance, key: try makeTransparencyLogKey(
                         instance, checkpointName: policy.trust.checkpointNames[instance.baseURL]))
@@ -176,7 +176,7 @@ public final class EvidenceVerifier: Sendable {
     func ctLogs(ids: Set<[UInt8]>? = nil) -> [CTLogKey] {
         var result = [CTLogKey]()
         for (index, instance) in ctLogInstances.enumerated() where ids?.contains(instance.logID) ?? true {
-            if let key = material.value(&material.ctLogs, index, {
+            if let key = material.value(\.ctLogs, index, {
                 do {
                     return CTLogKey(logID: instance.logID, key: try parseTrustedKey(instance))
                 } catch {
@@ -211,7 +211,7 @@ public final class EvidenceVerifier: Sendable {
             ders = instance.certificatesDER
             isPrivate = false
         }
-        return try prepared(&material.certificateAuthorities, index, what: "certificate authority \(name)") {
+        return try prepared(\.certificateAuthorities, index, what: "certificate authority \(name)") {
             let certificates = try ders.map { try Certificate(der: $0) }
             guard let anchor = certificates.last, let issuing = certificates.first else { return nil }
             let validator = ChainValidator(roots: [anchor], intermediates: Array(certificates.dropLast()))
@@ -230,7 +230,7 @@ public final class EvidenceVerifier: Sendable {
     /// The prepared timestamp authority at `index` of the trusted root.
     func timestampAuthority(_ index: Int) throws -> PreparedTSA {
         let instance = timestampAuthorityInstances[index]
-        return try prepared(&material.timestampAuthorities, index, what: "timestamp authority \(instance.uri)") {
+        return try prepared(\.timestampAuthorities, index, what: "timestamp authority \(instance.uri)") {
             let certificates = try instance.certificatesDER.map { try Certificate(der: $0) }
             guard let root = certificates.last else { return nil }
             let leaf = certificates.count > 1 ? certificates.first : nil
@@ -241,9 +241,9 @@ public final class EvidenceVerifier: Sendable {
 
     /// Certificate material prepared once (see `PreparedMaterial.value`); material that does not parse is
     /// `trusted_root_invalid`, never silently dropped.
-    private func prepared<T>(_ table: inout [Int: T?], _ index: Int, what: String, _ make: () throws -> T?) throws -> T {
+    private func prepared<T>(_ table: ReferenceWritableKeyPath<PreparedMaterial, [Int: T?]>, _ index: Int, what: String, _ make: () throws -> T?) throws -> T {
         var failure: Error?
-        let value = material.value(&table, index) { () -> T? in
+        let value = material.value(table, index) { () -> T? in
             do {
                 return try make()
             } catch {
@@ -273,21 +273,24 @@ final class PreparedMaterial: @unchecked Sendable {
     var timestampAuthorities: [Int: EvidenceVerifier.PreparedTSA?] = [:]
     private var collectedNotes: [String] = []
 
-    /// The cached value at `index`, preparing it (outside the lock) on first use. A failed preparation is cached as nil.
-    func value<T>(_ table: inout [Int: T?], _ index: Int, _ prepare: () -> T?) -> T? {
+    /// The cached value at `index` of `table`, preparing it (outside the lock) on first use. A failed preparation is
+    /// cached as nil. The table is named by a key path, not passed `inout`: an `inout` argument is an access to the
+    /// whole dictionary for the length of the call, which began outside the lock and raced with another thread's
+    /// access inside it (ThreadSanitizer, `scripts/sanitize.sh thread`); every access is now under the lock.
+    func value<T>(_ table: ReferenceWritableKeyPath<PreparedMaterial, [Int: T?]>, _ index: Int, _ prepare: () -> T?) -> T? {
         lock.lock()
-        if let cached = table[index] {
+        if let cached = self[keyPath: table][index] {
             lock.unlock()
             return cached
         }
         lock.unlock()
         let prepared = prepare()
         lock.lock()
-        if let raced = table[index] {
+        if let raced = self[keyPath: table][index] {
             lock.unlock()
             return raced
         }
-        table[index] = .some(prepared)
+        self[keyPath: table][index] = .some(prepared)
         lock.unlock()
         return prepared
     }
