@@ -83,10 +83,11 @@ run() {
 
 summarize() {
   local target=$1 log=$2 artifacts=$3 status=$4
+  # -a: a log may hold raw bytes of an input (libFuzzer prints crashing inputs).
   local last runs seconds cov ft corp
-  last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
-  runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}' || true)
-  seconds=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | awk '{print $5}' || true)
+  last=$(grep -aE '^#[0-9]+' "$log" | tail -1 || true)
+  runs=$(grep -aoE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}' || true)
+  seconds=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | awk '{print $5}' || true)
   cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last"); ft=$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$last")
   corp=$(sed -nE 's/.*corp: ([0-9]+).*/\1/p' <<<"$last")
   local found; found=$(find "$artifacts" -type f | wc -l)
@@ -94,14 +95,16 @@ summarize() {
   printf '%-16s %6ss %10s runs %8s exec/s %7s edges %7s features %6s corpus  %s artifacts  %s\n' \
     "$target" "${seconds:--}" "${runs:--}" "$rate" "${cov:--}" "${ft:--}" "${corp:--}" "$found" \
     "$([ "$status" = 0 ] && echo ok || echo "FAILED: see $log")"
-  if [ "$status" != 0 ]; then grep -E 'invariant violated|ERROR: AddressSanitizer|ERROR: libFuzzer|Fatal error|SUMMARY' "$log" | head -5 >&2 || true; fi
+  if [ "$status" != 0 ]; then grep -aE 'invariant violated|ERROR: AddressSanitizer|ERROR: libFuzzer|Fatal error|SUMMARY' "$log" | head -5 >&2 || true; fi
 }
 
 case "${1:-}" in
   --list) printf '%s\n' "${targets[@]}" ;;
   --all)
     total=${2:-60}
-    build
+    # One product at a time: a plain `swift build` of this package would also build every product of the package it
+    # depends on (the CLI, the TUF client with its HTTP stack) with -sanitize=fuzzer, which cannot link a `main`.
+    for target in "${targets[@]}"; do build --product "fuzz-$target"; done
     per=$(( total / ${#targets[@]} )); [ "$per" -lt 2 ] && per=2
     failed=0
     # A fixed seed: the short CI run explores the same mutations each time, so it fails for a harness or a committed
