@@ -64,6 +64,20 @@ struct WorkloadImagesTests {
         #expect(error.code == .malformedBody)
     }
 
+    /// The API server's Go decoder keeps the last of two same-named members; a reader that kept the first would
+    /// decide another image than the one that runs. A body with a repeated member is refused outright.
+    @Test func aContainerWithTwoImageMembersIsRefusedNotReadOneWay() {
+        let signed = Self.pinned
+        let body = #"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"u","kind":{"kind":"Pod"},"object":{"kind":"Pod","spec":{"containers":[{"name":"app","image":""# + signed + #"","image":"evil.example/app:latest"}]}}}}"#
+        let controller = AdmissionController(decider: RefusingDecider())
+        guard case .failure(let error) = controller.parseReview(Array(body.utf8)) else {
+            Issue.record("a container with two image members was read one way")
+            return
+        }
+        #expect(error.code == .malformedBody)
+        #expect(error.message.contains("duplicate member name \"image\""), "\(error.message)")
+    }
+
     @Test func unknownKindsAreRefusedByName() throws {
         var text = String(decoding: try Fixtures.body("pod", ["IMAGE": Self.pinned, "INIT_IMAGE": Self.pinned]), as: UTF8.self)
         text = text.replacingOccurrences(of: #""kind": "Pod"}"#, with: #""kind": "Widget"}"#)
