@@ -51,16 +51,20 @@ start_server() { # port cache-size
 body() { # image
   sed -e "s|\$INIT_IMAGE|$1|" -e "s|\$IMAGE|$1|" "$root/testdata/serve/reviews/pod.json"
 }
-cat > "$work/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open(os.getenv("BODY_FILE")); wrk.body = f:read("*a"); f:close()
+# The one RESULT line every case prints, appended to each wrk script.
+cat > "$work/report.lua" <<'LUA'
 done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%d errors=%d rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
     summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout,
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 LUA
+{ cat <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open(os.getenv("BODY_FILE")); wrk.body = f:read("*a"); f:close()
+LUA
+cat "$work/report.lua"; } > "$work/post.lua"
 port=$((20000 + RANDOM % 20000))
 start_server "$port" 10000
 server_pid=${pids[-1]}
@@ -80,19 +84,15 @@ tail -1 "$work/rss" | awk '{printf "RSS at the end: %.1f MiB\n", $1/1024}'
 echo "== (b) cache misses: every request verifies against the local registry (cache of 1 entry, 2 alternating images)"
 port_b=$((port + 1))
 start_server "$port_b" 1
-cat > "$work/miss.lua" <<LUA
+{ cat <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local bodies = {}
 for i, name in ipairs({"$work/miss1.json", "$work/miss2.json"}) do local f = io.open(name); bodies[i] = f:read("*a"); f:close() end
 local n = 0
 request = function() n = n + 1; return wrk.format(nil, nil, nil, bodies[n % 2 + 1]) end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d errors=%d rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
-    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout,
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
-end
 LUA
+cat "$work/report.lua"; } > "$work/miss.lua"
 # One image per request, alternating: with a 1-entry cache each request evicts the other's verdict.
 body "$signed" | sed 's|"\$INIT_IMAGE"|x|' > "$work/miss1.json"
 body "$IV_REGISTRY_HTTP/demo/app-v2@$(digest app-v2)" > "$work/miss2.json"

@@ -21,17 +21,7 @@ struct EndToEndTests {
 
     func withServer(mode: Enforcement = .enforce, settings: AdmissionSettings = EndToEndTests.settings,
                     _ body: (RunningServer, TestClient) async throws -> Void) async throws {
-        let server = try await RunningServer.start(decider: try Fixtures.verifierDecider(mode: mode, timeout: 300), settings: settings)
-        let client = try TestClient()
-        do {
-            try await body(server, client)
-        } catch {
-            await client.shutdown()
-            await server.stop()
-            throw error
-        }
-        await client.shutdown()
-        await server.stop()
+        try await AdmissionServerTests.withServer(decider: try Fixtures.verifierDecider(mode: mode, timeout: 300), settings: settings, body)
     }
 
     func review(_ client: TestClient, _ server: RunningServer, _ fixture: String, _ substitutions: [String: String],

@@ -30,17 +30,9 @@ struct RegistryRecoveryTests {
         let decider = VerifierDecider(verifier: verifier, policyDigest: "recovery", mode: .enforce, name: "recovery")
         var settings = AdmissionSettings()
         settings.deadline = .seconds(600)
-        let server = try await RunningServer.start(decider: decider, settings: settings)
-        let client = try TestClient()
-        do {
+        try await withServer(decider: decider, settings: settings) { server, client in
             try await exercise(registry, server, client)
-        } catch {
-            await client.shutdown()
-            await server.stop()
-            throw error
         }
-        await client.shutdown()
-        await server.stop()
     }
 
     func exercise(_ registry: LocalRegistry, _ server: RunningServer, _ client: TestClient) async throws {

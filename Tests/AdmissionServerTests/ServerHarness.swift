@@ -88,6 +88,23 @@ final class RunningServer: Sendable {
     }
 }
 
+/// Runs `body` against a server started with `decider` and a fresh client, and stops both afterwards, also when
+/// `body` throws.
+func withServer(decider: any ImageDecider, settings: AdmissionSettings,
+                _ body: (RunningServer, TestClient) async throws -> Void) async throws {
+    let server = try await RunningServer.start(decider: decider, settings: settings)
+    let client = try TestClient()
+    do {
+        try await body(server, client)
+    } catch {
+        await client.shutdown()
+        await server.stop()
+        throw error
+    }
+    await client.shutdown()
+    await server.stop()
+}
+
 /// An HTTPS client trusting one of the test CAs (a new connection per client).
 struct TestClient {
     let client: HTTPClient
