@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "OCIImage", dependencies: [], swiftSettings: swiftSettings),
         .target(name: "GateVerdict", dependencies: [], swiftSettings: swiftSettings),
-        // The one strict parser of JSON documents read as trees (TUF metadata, admission request bodies).
+        // The strict JSON tree parser of TUF metadata and admission request bodies.
         .target(name: "StrictJSON", dependencies: [], swiftSettings: swiftSettings),
         // Layer 2.
         .target(name: "RegistryAccess",

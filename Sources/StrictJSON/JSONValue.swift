@@ -1,6 +1,6 @@
 /// A parsed JSON value that keeps what OLPC canonical JSON needs: integers apart from other numbers, exact strings.
 ///
-/// The one parser of untrusted JSON documents read as trees: TUF metadata (whose signatures cover the canonical JSON
+/// The strict parser of JSON documents read as trees for TUF metadata (whose signatures cover the canonical JSON
 /// of the `signed` object *as parsed*, so it is parsed once into this tree, not through a `Codable` model that would
 /// drop unknown fields) and admission request bodies (AdmissionFormats). Strict RFC 8259 over bytes, without
 /// Foundation: duplicate member names, trailing data and nesting deeper than `maximumDepth` are refused.
