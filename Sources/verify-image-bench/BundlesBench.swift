@@ -145,17 +145,10 @@ func benchBundles(_ arguments: [String]) async throws {
 private func timeProcess(_ path: String, _ arguments: [String], runs: Int) throws -> Double {
     var times = [Double]()
     for _ in 0..<runs {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let start = DispatchTime.now().uptimeNanoseconds
-        try process.run()
-        process.waitUntilExit()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        guard process.terminationStatus == 0 else {
-            throw SignatureVerificationError(.signatureInvalid, check: .internal, "\(path) exited \(process.terminationStatus)")
+        let result = try Bench.run([path] + arguments)
+        times.append(result.seconds)
+        guard result.status == 0 else {
+            throw SignatureVerificationError(.signatureInvalid, check: .internal, "\(path) exited \(result.status)")
         }
     }
     return times.sorted()[runs / 2]

@@ -41,20 +41,12 @@ func medianWallTime(_ executable: String, _ arguments: [String], runs: Int,
     var times: [Double] = []
     var cpuStart = 0.0
     for run in 0...runs {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let start = DispatchTime.now().uptimeNanoseconds
-        try process.run()
-        process.waitUntilExit()
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        guard process.terminationStatus == 0 else {
-            throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        let result = try Bench.run([executable] + arguments, environment: env)
+        let elapsed = result.seconds
+        guard result.status == 0 else {
+            throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited \(result.status)")
         }
         if run > 0 { times.append(elapsed) } else { cpuStart = childrenCPUSeconds() }
     }

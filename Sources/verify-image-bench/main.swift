@@ -20,6 +20,8 @@ guard let name = arguments.first, let bench = benches[name] else {
     FileHandle.standardError.write(Data("usage: verify-image-bench <\(benches.keys.sorted().joined(separator: "|"))> [ARGS...]\n".utf8))
     exit(64)
 }
+// Every command runs in the package root (Bench.run spawns children in the working directory).
+FileManager.default.changeCurrentDirectoryPath(Bench.root.path)
 do {
     try await bench(Array(arguments.dropFirst()))
 } catch {
