@@ -55,7 +55,7 @@ let package = Package(
                                .product(name: "NIOHTTP1", package: "swift-nio"),
                                .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: swiftSettings),
-        .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict"], swiftSettings: swiftSettings),
+        .target(name: "SignatureVerification", dependencies: ["CryptoPrimitives", "OCIImage", "GateVerdict", "StrictJSON"], swiftSettings: swiftSettings),
         // TUF metadata, verification and the client workflow, without a network stack (the fuzz harnesses link it);
         // TUFDownload adds the HTTP / file fetcher.
         .target(name: "TUF", dependencies: ["CryptoPrimitives", "StrictJSON"], swiftSettings: swiftSettings),

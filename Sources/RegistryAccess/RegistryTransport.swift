@@ -85,7 +85,7 @@ final class RegistryTransport: Sendable {
     }
 
     /// The state for `domain`'s registry and its base URL (`scheme://host`), probed once for all callers: HTTPS
-    /// first, plain HTTP only where allowed (``RemoteRegistry/Options/allowHTTP`` or a loopback host).
+    /// first, then plain HTTP with ``RemoteRegistry/Options/allowHTTP``; plain HTTP first for a loopback host.
     func endpoint(_ domain: String) async throws -> (RegistryHostState, String) {
         let host = RemoteRegistry.apiHost(domain)
         let state = await hosts.state(for: host)
@@ -95,15 +95,21 @@ final class RegistryTransport: Sendable {
 
     /// `GET /v2/` over each allowed scheme until one answers; the answer's challenge says how to authenticate.
     /// When no scheme answers, the error says what each one did (so its attempt count and time limit are true).
+    ///
+    /// A loopback host is asked in plain HTTP first: traffic that never leaves the machine gains nothing from TLS,
+    /// and the usual local registry (plain HTTP) is then found without a TLS handshake that must fail and without
+    /// building a TLS context (which reads and parses the system's CA bundle). A TLS server asked in plain HTTP answers
+    /// 400 or drops the connection, and HTTPS is asked next. Any other host is asked in HTTPS first, so that
+    /// `--allow-http-registry` never downgrades a registry that speaks TLS.
     func probe(_ state: RegistryHostState) async throws -> (String, AuthChallenge) {
         let host = state.host
-        let schemes = options.allowHTTP || RemoteRegistry.isLoopback(host) ? ["https", "http"] : ["https"]
+        let schemes = RemoteRegistry.isLoopback(host) ? ["http", "https"] : options.allowHTTP ? ["https", "http"] : ["https"]
         var failures: [RegistryError] = []
         for scheme in schemes {
             let base = "\(scheme)://\(host)"
             let response: RegistryResponse
             do {
-                let probing = scheme == "https" && schemes.count > 1
+                let probing = scheme == schemes.first && schemes.count > 1
                 response = try await send(state, url: base + "/v2/", method: .GET, headers: [:], maxBody: 64 << 10,
                                           what: "the API root of \(host)",
                                           timeout: probing ? min(options.probeTimeout, options.requestTimeout) : nil,
@@ -112,8 +118,12 @@ final class RegistryTransport: Sendable {
                 failures.append(error)
                 continue
             }
-            // A TLS server asked in plain HTTP answers 400: the HTTPS failure is the one to report.
-            if scheme == "http", response.status == 400, let first = failures.first { throw first }
+            // A TLS server asked in plain HTTP answers 400: ask it in HTTPS next, or, when HTTPS was asked first and
+            // failed, that failure is the one to report.
+            if scheme == "http", response.status == 400 {
+                if scheme != schemes.last { continue }
+                if let first = failures.first { throw first }
+            }
             var challenge = AuthChallenge.none
             if response.status == 401 {
                 challenge = response.header("WWW-Authenticate").flatMap(AuthChallenge.parse) ?? .none

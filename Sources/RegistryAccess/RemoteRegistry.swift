@@ -14,8 +14,9 @@ import OCIImage
 ///   POST), tokens reused per scope until they expire. Credentials come from ``Options/credentials`` or a
 ///   ``DockerCredentialStore``; they never appear in errors.
 /// - TLS: system roots plus ``Options/caCertificateFiles`` and `certs.d/<host:port>/ca.crt`; verification can be
-///   switched off (``Options/allowInsecureTLS``). Plain HTTP only with ``Options/allowHTTP`` or for loopback hosts,
-///   and then only after HTTPS did not answer. `docker.io` is served by `registry-1.docker.io`.
+///   switched off (``Options/allowInsecureTLS``). Plain HTTP only with ``Options/allowHTTP`` (and then only after
+///   HTTPS did not answer) or for loopback hosts (asked in plain HTTP first, then HTTPS). `docker.io` is served by
+///   `registry-1.docker.io`.
 /// - Robustness: a per-request timeout and one overall deadline (`timeout`), bounded retries with exponential
 ///   backoff and jitter on connection errors and 5xx, `Retry-After` on 429 (then `rate_limited`), a per-registry
 ///   concurrency limit and circuit breaker, and a content-addressed cache (``ContentCache``) keyed by digest.
@@ -39,8 +40,8 @@ public final class RemoteRegistry: ContentSource, Sendable {
         public var allowHTTP = false
         /// The limit for one request, seconds.
         public var requestTimeout: Double = 30
-        /// The limit for the HTTPS probe of a registry that may also answer plain HTTP (some plain-HTTP servers
-        /// never answer a TLS handshake), seconds.
+        /// The limit for the first of two schemes asked (HTTPS before plain HTTP with ``allowHTTP``: some
+        /// plain-HTTP servers never answer a TLS handshake; plain HTTP before HTTPS for a loopback host), seconds.
         public var probeTimeout: Double = 5
         /// The limit for everything this source does, seconds from its creation; nil: none.
         public var timeout: Double?

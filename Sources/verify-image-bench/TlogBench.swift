@@ -84,7 +84,7 @@ private func tlogBenchEntry(_ path: String) throws -> TransparencyLogEntry {
           let entries = material["tlogEntries"] as? [Any], let first = entries.first else {
         throw TransparencyLogError(.tlogEntryMissing, "\(path) has no verificationMaterial.tlogEntries")
     }
-    return try JSONDecoder().decode(TransparencyLogEntry.self, from: JSONSerialization.data(withJSONObject: first))
+    return try TransparencyLogEntry(json: Array(JSONSerialization.data(withJSONObject: first)))
 }
 
 private func tlogBenchLogs(_ path: String) throws -> [TransparencyLogKey] {

@@ -142,9 +142,9 @@ final class Tarpit: @unchecked Sendable {
         #expect(error?.code == .unreachable)
         #expect(error?.isIndeterminate == true)
         let message = error?.message ?? ""
-        // HTTPS (the probe) once, then plain HTTP once: retries are for refused connections and 5xx.
-        #expect(message.contains("HTTPS: the API root of 127.0.0.1:\(tarpit.port): https://127.0.0.1:\(tarpit.port)/v2/ did not answer within 0.3 s (1 attempt"))
-        #expect(message.contains("plain HTTP: the API root of 127.0.0.1:\(tarpit.port): http://127.0.0.1:\(tarpit.port)/v2/ did not answer within 0.5 s (1 attempt"))
+        // A loopback host: plain HTTP (the probe) once, then HTTPS once; retries are for refused connections and 5xx.
+        #expect(message.contains("plain HTTP: the API root of 127.0.0.1:\(tarpit.port): http://127.0.0.1:\(tarpit.port)/v2/ did not answer within 0.3 s (1 attempt"))
+        #expect(message.contains("HTTPS: the API root of 127.0.0.1:\(tarpit.port): https://127.0.0.1:\(tarpit.port)/v2/ did not answer within 0.5 s (1 attempt"))
         #expect(await tarpit.connections(caughtUpTo: 2) == 2)
         // Every image of the run on that registry gets the answer already known.
         #expect(await resolveConcurrently(source, tarpit, 1...8) == Array(repeating: .unreachable, count: 8))
@@ -179,8 +179,9 @@ final class Tarpit: @unchecked Sendable {
 
     @Test func aBodyThatNeverComesCostsThePerRequestTimeout() async throws {
         let tarpit = try Tarpit(.stallBody)
+        // Plain HTTP is asked first on loopback: the probe's limit is the per-request one here.
         let source = try RemoteRegistry(options: options {
-            $0.probeTimeout = 0.3
+            $0.probeTimeout = 0.5
             $0.requestTimeout = 0.5
             $0.timeout = 60
         })

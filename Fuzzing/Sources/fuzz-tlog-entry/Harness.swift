@@ -38,7 +38,7 @@ let cosignBundles: [[UInt8]] = cosignSignatureAnnotations().compactMap {
 /// The signed content of every entry in the fixtures, with and without its integrated time (a proof-only entry
 /// does not sign the time).
 let knownGood: Set<SignedEntry> = {
-    var entries = bundleTlogEntryObjects().compactMap { try? JSONDecoder().decode(TransparencyLogEntry.self, from: $0) }
+    var entries = bundleTlogEntryObjects().compactMap { try? TransparencyLogEntry(json: Array($0)) }
     entries += cosignBundles.compactMap { try? CosignRekorBundle.parse($0).asEntry() }
     var good = Set<SignedEntry>()
     for entry in entries {
@@ -53,7 +53,7 @@ let knownGood: Set<SignedEntry> = {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTlogEntry(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzInput(data, size) { bytes in
-        if let entry = try? JSONDecoder().decode(TransparencyLogEntry.self, from: Data(bytes)) {
+        if let entry = try? TransparencyLogEntry(json: bytes) {
             _ = try? TransparencyLogVerifier.parseBody(entry.canonicalizedBody, kind: entry.kindVersion.kind,
                                                        version: entry.kindVersion.version)
             for result in verified(entry) {

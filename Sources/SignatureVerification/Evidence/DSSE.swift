@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import StrictJSON
 
 /// A DSSE envelope (`io.intoto.Envelope`): payload type, the exact payload bytes, signatures.
 public struct DSSEEnvelope: Sendable, Equatable {
@@ -78,10 +79,9 @@ public struct InTotoStatement: Sendable, Equatable {
     public init(json: [UInt8]) throws {
         let wire: WireStatement
         do {
-            wire = try JSONDecoder().decode(WireStatement.self, from: Data(json))
+            wire = try WireStatement(try JSONFields(parsing: json))
         } catch {
-            throw SignatureVerificationError(.bundleInvalid, check: .payload,
-                                             "DSSE payload is not an in-toto statement: \(describeDecodingError(error))")
+            throw SignatureVerificationError(.bundleInvalid, check: .payload, "DSSE payload is not an in-toto statement: \(error)")
         }
         guard let type = wire._type, InTotoStatement.acceptedTypes.contains(type) else {
             throw SignatureVerificationError(.bundleInvalid, check: .payload,
@@ -124,13 +124,21 @@ public struct InTotoStatement: Sendable, Equatable {
         return set
     }
 
-    private struct WireStatement: Decodable {
-        struct Subject: Decodable {
+    /// The statement's members (types checked; absent and `null` members nil), read by StrictJSON: a repeated member
+    /// name in the signed payload is refused, so no reader can see two statements in it.
+    private struct WireStatement {
+        struct Subject {
             var name: String?
             var digest: [String: String]?
         }
         var _type: String?
         var subject: [Subject]?
         var predicateType: String?
+
+        init(_ fields: JSONFields) throws {
+            _type = try fields.string("_type")
+            subject = try fields.objects("subject")?.map { Subject(name: try $0.string("name"), digest: try $0.stringMap("digest")) }
+            predicateType = try fields.string("predicateType")
+        }
     }
 }

@@ -1,13 +1,16 @@
 import CryptoPrimitives
 import Foundation
 import GateVerdict
+import StrictJSON
 
 /// A parsed Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`, protojson), versions 0.1, 0.2 and 0.3.
 ///
 /// Parsing enforces the structural rules of the format: known media type, base64 `bytes`, int64 as decimal strings
 /// or numbers, at most 32 transparency-log entries and 32 RFC 3161 timestamps, v0.1 entries carry an inclusion
 /// promise, v0.2+ entries an inclusion proof, v0.3 forbids `x509CertificateChain`, a certificate chain is not empty.
-/// Every byte field is kept as the exact decoded bytes; nothing is re-encoded.
+/// Every byte field is kept as the exact decoded bytes; nothing is re-encoded. The JSON is read by StrictJSON, the
+/// one parser of JSON trees: a member name repeated anywhere is refused, as protojson (sigstore-go) refuses it, so no
+/// two readers can see two different bundles in the same bytes.
 public struct SigstoreBundle: Sendable {
     /// A bundle format version.
     public enum Version: String, Sendable, Comparable, CaseIterable {
@@ -120,11 +123,13 @@ public struct SigstoreBundle: Sendable {
         }
         let wire: WireBundle
         do {
-            wire = try JSONDecoder().decode(WireBundle.self, from: json)
+            wire = try WireBundle(try JSONFields(parsing: Array(json)))
         } catch let error as SignatureVerificationError {
             throw error
+        } catch let error as JSONSyntaxError {
+            throw bundleError(.bundleParse, "bundle is not valid JSON: \(error)")
         } catch {
-            throw bundleError(.bundleParse, "bundle is not valid JSON of the bundle shape: \(describeDecodingError(error))")
+            throw bundleError(.bundleParse, "bundle is not of the bundle shape: \(error)")
         }
         try self.init(wire: wire)
     }
@@ -167,21 +172,20 @@ public struct SigstoreBundle: Sendable {
         }
 
         // Key or certificate material (a protobuf oneof: exactly one).
-        let present = [material.publicKey != nil, material.x509CertificateChain != nil, material.certificate != nil]
+        let present = [material.publicKeyHint != nil, material.chain != nil, material.certificate != nil]
             .filter { $0 }.count
         guard present == 1 else {
             throw bundleError(.bundleVerificationMaterial,
                               present == 0 ? "verificationMaterial has no publicKey, x509CertificateChain or certificate"
                                            : "verificationMaterial sets more than one of publicKey, x509CertificateChain, certificate")
         }
-        if let key = material.publicKey {
-            verificationMaterial = .publicKey(hint: key.hint)
-        } else if let chain = material.x509CertificateChain {
+        if let hint = material.publicKeyHint {
+            verificationMaterial = .publicKey(hint: hint)
+        } else if let certificates = material.chain {
             guard version < .v0_3 else {
                 throw bundleError(.bundleVerificationMaterial,
                                   "a v0.3 bundle must carry a single `certificate`, not an x509CertificateChain")
             }
-            let certificates = chain.certificates ?? []
             guard !certificates.isEmpty else {
                 throw bundleError(.bundleVerificationMaterial, "x509CertificateChain is empty; a certificate is required")
             }
@@ -190,10 +194,10 @@ public struct SigstoreBundle: Sendable {
                                   "x509CertificateChain has \(certificates.count) certificates, more than \(SigstoreBundle.maximumChainLength)")
             }
             verificationMaterial = .certificateChain(try certificates.enumerated().map { index, cert in
-                try decodeBytes(cert.rawBytes, field: "x509CertificateChain.certificates[\(index)].rawBytes")
+                try decodeBytes(cert, field: "x509CertificateChain.certificates[\(index)].rawBytes")
             })
         } else if let cert = material.certificate {
-            verificationMaterial = .certificate(try decodeBytes(cert.rawBytes, field: "certificate.rawBytes"))
+            verificationMaterial = .certificate(try decodeBytes(cert, field: "certificate.rawBytes"))
         } else {
             throw bundleError(.bundleVerificationMaterial, "verificationMaterial is empty")
         }
@@ -203,12 +207,12 @@ public struct SigstoreBundle: Sendable {
         case (let message?, nil):
             var algorithm: HashAlgorithm? = nil
             var digest: [UInt8]? = nil
-            if let messageDigest = message.messageDigest {
-                guard let name = messageDigest.algorithm, let mapped = hashAlgorithm(protoName: name) else {
+            if let algorithmName = message.digestAlgorithm {
+                guard let name = algorithmName, let mapped = hashAlgorithm(protoName: name) else {
                     throw bundleError(.bundleMessageSignature,
-                                      "messageDigest.algorithm \(messageDigest.algorithm ?? "(missing)") is not SHA2_256, SHA2_384 or SHA2_512")
+                                      "messageDigest.algorithm \(algorithmName ?? "(missing)") is not SHA2_256, SHA2_384 or SHA2_512")
                 }
-                let value = try decodeBytes(messageDigest.digest, field: "messageSignature.messageDigest.digest")
+                let value = try decodeBytes(message.digest, field: "messageSignature.messageDigest.digest")
                 guard value.count == mapped.byteCount else {
                     throw bundleError(.bundleMessageSignature,
                                       "messageDigest.digest is \(value.count) bytes, \(mapped.rawValue) needs \(mapped.byteCount)")
@@ -223,7 +227,7 @@ public struct SigstoreBundle: Sendable {
                 throw bundleError(.bundleDSSEEnvelope, "dsseEnvelope.payloadType is missing")
             }
             let payload = try decodeBytes(envelope.payload, field: "dsseEnvelope.payload", allowEmpty: true)
-            let signatures = try (envelope.signatures ?? []).enumerated().map { index, signature in
+            let signatures = try envelope.signatures.enumerated().map { index, signature in
                 DSSEEnvelope.Signature(keyID: signature.keyid ?? "",
                                        signature: try decodeBytes(signature.sig, field: "dsseEnvelope.signatures[\(index)].sig"))
             }
@@ -255,13 +259,13 @@ public struct SigstoreBundle: Sendable {
         tlogEntries = entries
 
         // RFC 3161 timestamps.
-        let timestamps = material.timestampVerificationData?.rfc3161Timestamps ?? []
+        let timestamps = material.rfc3161Timestamps ?? []
         guard timestamps.count <= SigstoreBundle.maximumTimestamps else {
             throw bundleError(.bundleTimestamps,
                               "bundle has \(timestamps.count) RFC 3161 timestamps, more than the \(SigstoreBundle.maximumTimestamps) accepted")
         }
         let decodedTimestamps = try timestamps.enumerated().map { index, timestamp in
-            try decodeBytes(timestamp.signedTimestamp, field: "rfc3161Timestamps[\(index)].signedTimestamp")
+            try decodeBytes(timestamp, field: "rfc3161Timestamps[\(index)].signedTimestamp")
         }
         guard Set(decodedTimestamps).count == decodedTimestamps.count else {
             throw bundleError(.bundleTimestamps, "bundle repeats the same RFC 3161 timestamp; each must appear once")
@@ -293,70 +297,63 @@ private func decodeBytes(_ text: String?, field: String, allowEmpty: Bool = fals
     return bytes
 }
 
-private struct WireBundle: Decodable {
-    struct Material: Decodable {
-        struct Key: Decodable { var hint: String? }
-        struct Raw: Decodable { var rawBytes: String? }
-        struct Chain: Decodable { var certificates: [Raw]? }
-        struct TimestampData: Decodable {
-            struct Signed: Decodable { var signedTimestamp: String? }
-            var rfc3161Timestamps: [Signed]?
-        }
-        var publicKey: Key?
-        var x509CertificateChain: Chain?
-        var certificate: Raw?
+/// The bundle's members as protojson gives them, before the format's rules are applied (`init(wire:)`). Reading
+/// checks only types; absent and `null` members are nil.
+private struct WireBundle {
+    struct Material {
+        var publicKeyHint: String??
+        var chain: [String?]?
+        var certificate: String??
         var tlogEntryCount = 0
         var tlogEntries: [TransparencyLogEntry]?
-        var timestampVerificationData: TimestampData?
+        var rfc3161Timestamps: [String?]?
 
-        enum CodingKeys: String, CodingKey {
-            case publicKey, x509CertificateChain, certificate, tlogEntries, timestampVerificationData
-        }
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            publicKey = try container.decodeIfPresent(Key.self, forKey: .publicKey)
-            x509CertificateChain = try container.decodeIfPresent(Chain.self, forKey: .x509CertificateChain)
-            certificate = try container.decodeIfPresent(Raw.self, forKey: .certificate)
-            timestampVerificationData = try container.decodeIfPresent(TimestampData.self, forKey: .timestampVerificationData)
-            // Count before the detailed decode, so a hostile bundle cannot make us parse thousands of entries.
-            let count = try container.decodeIfPresent([SkippedElement].self, forKey: .tlogEntries)?.count ?? 0
-            tlogEntryCount = count
-            if count > 0 && count <= SigstoreBundle.maximumTlogEntries {
+        init(_ fields: JSONFields) throws {
+            publicKeyHint = try fields.object("publicKey").map { try $0.string("hint") }
+            chain = try fields.object("x509CertificateChain").map { try ($0.objects("certificates") ?? []).map { try $0.string("rawBytes") } }
+            certificate = try fields.object("certificate").map { try $0.string("rawBytes") }
+            rfc3161Timestamps = try fields.object("timestampVerificationData")?.objects("rfc3161Timestamps")?
+                .map { try $0.string("signedTimestamp") }
+            // Count before reading the entries, so a hostile bundle cannot make us read thousands of them.
+            let entries = try fields.objects("tlogEntries") ?? []
+            tlogEntryCount = entries.count
+            if !entries.isEmpty && entries.count <= SigstoreBundle.maximumTlogEntries {
                 do {
-                    tlogEntries = try container.decodeIfPresent([TransparencyLogEntry].self, forKey: .tlogEntries)
+                    tlogEntries = try entries.map(TransparencyLogEntry.init(fields:))
                 } catch let error as TransparencyLogError {
                     throw bundleError(.bundleTlogEntries, error.message)
                 }
             }
         }
     }
-    struct Message: Decodable {
-        struct Digest: Decodable {
-            var algorithm: String?
-            var digest: String?
-        }
-        var messageDigest: Digest?
+    struct Message {
+        var digestAlgorithm: String??
+        var digest: String?
         var signature: String?
     }
-    struct Envelope: Decodable {
-        struct Signature: Decodable {
-            var sig: String?
-            var keyid: String?
-        }
+    struct Envelope {
         var payload: String?
         var payloadType: String?
-        var signatures: [Signature]?
+        var signatures: [(sig: String?, keyid: String?)]
     }
     var mediaType: String?
     var verificationMaterial: Material?
     var messageSignature: Message?
     var dsseEnvelope: Envelope?
-}
 
-/// Decodes any JSON value and keeps nothing (used to count array elements cheaply).
-private struct SkippedElement: Decodable {
-    init(from decoder: Decoder) throws {}
+    init(_ fields: JSONFields) throws {
+        mediaType = try fields.string("mediaType")
+        verificationMaterial = try fields.object("verificationMaterial").map(Material.init)
+        messageSignature = try fields.object("messageSignature").map { message in
+            let digest = try message.object("messageDigest")
+            return Message(digestAlgorithm: try digest.map { try $0.string("algorithm") }, digest: try digest?.string("digest"),
+                           signature: try message.string("signature"))
+        }
+        dsseEnvelope = try fields.object("dsseEnvelope").map { envelope in
+            Envelope(payload: try envelope.string("payload"), payloadType: try envelope.string("payloadType"),
+                     signatures: try (envelope.objects("signatures") ?? []).map { (try $0.string("sig"), try $0.string("keyid")) })
+        }
+    }
 }
 
 extension SigstoreBundle.TlogEntryShape {

@@ -1,11 +1,12 @@
 import CryptoPrimitives
 // cosign's legacy `dev.sigstore.cosign/bundle` annotation.
 import Foundation
+import StrictJSON
 
 /// cosign's legacy Rekor bundle, stored in the `dev.sigstore.cosign/bundle` layer annotation of `.sig` / `.att`
 /// images: `{"SignedEntryTimestamp": base64, "Payload": {"body": base64, "integratedTime": n, "logIndex": n,
 /// "logID": hex}}`. It carries a SET only (no inclusion proof).
-public struct CosignRekorBundle: Sendable, Hashable, Decodable {
+public struct CosignRekorBundle: Sendable, Hashable {
     /// The SET: the log's signature over the canonical payload.
     public let signedEntryTimestamp: [UInt8]
     /// The logged entry body (decoded `Payload.body`).
@@ -26,42 +27,40 @@ public struct CosignRekorBundle: Sendable, Hashable, Decodable {
         self.logID = logID
     }
 
-    /// Decodes the annotation JSON.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: TLogCodingKey.self)
-        guard let set = try TLogDecoding.bytes(container, "SignedEntryTimestamp", code: .setInvalid, limit: 4096), !set.isEmpty else {
+    /// Reads the annotation's object.
+    init(fields: JSONFields) throws {
+        guard let set = try TLogDecoding.bytes(fields, "SignedEntryTimestamp", code: .setInvalid, limit: 4096), !set.isEmpty else {
             throw TransparencyLogError(.setInvalid, "cosign bundle annotation has no SignedEntryTimestamp")
         }
-        guard container.contains("Payload") else {
+        guard let payload = try TLogDecoding.field(.tlogEntryInvalid, { try fields.object("Payload") }) else {
             throw TransparencyLogError(.tlogEntryInvalid, "cosign bundle annotation has no Payload")
         }
-        let payload = try container.nestedContainer(keyedBy: TLogCodingKey.self, forKey: "Payload")
         guard let body = try TLogDecoding.bytes(payload, "body", code: .entryBodyInvalid, limit: TransparencyLogEntry.maxBodySize),
               !body.isEmpty else {
             throw TransparencyLogError(.entryBodyInvalid, "cosign bundle annotation has no Payload.body")
         }
-        guard let integratedTime = try TLogDecoding.int64(payload, "integratedTime", code: .tlogEntryInvalid),
-              let logIndex = try TLogDecoding.int64(payload, "logIndex", code: .tlogEntryInvalid) else {
+        guard let integratedTime = try TLogDecoding.field(.tlogEntryInvalid, { try payload.int64("integratedTime") }),
+              let logIndex = try TLogDecoding.field(.tlogEntryInvalid, { try payload.int64("logIndex") }) else {
             throw TransparencyLogError(.tlogEntryInvalid, "cosign bundle annotation lacks Payload.integratedTime or Payload.logIndex")
         }
-        let logIDText = try payload.decodeIfPresent(String.self, forKey: "logID") ?? ""
+        let logIDText = try TLogDecoding.field(.tlogEntryInvalid) { try payload.string("logID") } ?? ""
         guard let logID = bytesFromHex(logIDText), logID.count == 32 else {
             throw TransparencyLogError(.tlogEntryInvalid, "cosign bundle annotation Payload.logID is not 64 hex digits")
         }
         self.init(signedEntryTimestamp: set, body: body, integratedTime: integratedTime, logIndex: logIndex, logID: logID)
     }
 
-    /// Parses the annotation's JSON text.
+    /// Parses the annotation's JSON text (StrictJSON: a repeated member name is refused).
     /// - Throws: `TransparencyLogError` (`tlog_entry_invalid` for JSON that is not a cosign bundle).
     public static func parse(_ json: [UInt8]) throws -> CosignRekorBundle {
+        let fields: JSONFields
         do {
-            return try JSONDecoder().decode(CosignRekorBundle.self, from: Data(json))
-        } catch let error as TransparencyLogError {
-            throw error
+            fields = try JSONFields(parsing: json)
         } catch {
             throw TransparencyLogError(.tlogEntryInvalid,
                 "the dev.sigstore.cosign/bundle annotation is not a cosign Rekor bundle (\(error)); re-sign or re-attach the signature")
         }
+        return try CosignRekorBundle(fields: fields)
     }
 
     /// The equivalent bundle tlog entry (kind and version taken from the body).

@@ -1,15 +1,17 @@
 // A Sigstore bundle's transparency-log entry (dev.sigstore.rekor.v1.TransparencyLogEntry, protojson).
 import Foundation
+import StrictJSON
 
 /// A bundle's `verificationMaterial.tlogEntries[i]`, decoded from its protojson form (camelCase names, int64
 /// values as decimal strings or numbers, bytes as base64, `null` for absent messages).
 ///
 /// Decoding checks only types and encodings (and size limits); `TransparencyLogVerifier.verify` checks the values.
 /// A decoding problem throws `TransparencyLogError` (`tlog_entry_invalid`, `set_invalid`, `inclusion_proof_invalid`,
-/// `entry_body_invalid`) through `JSONDecoder`.
-public struct TransparencyLogEntry: Sendable, Hashable, Decodable {
+/// `entry_body_invalid`). Read by StrictJSON, the one parser of JSON trees: a repeated member name is refused, as
+/// protojson (sigstore-go) refuses it.
+public struct TransparencyLogEntry: Sendable, Hashable {
     /// The entry's kind and version as declared by the bundle (`kindVersion`), e.g. `hashedrekord` / `0.0.1`.
-    public struct KindVersion: Sendable, Hashable, Decodable {
+    public struct KindVersion: Sendable, Hashable {
         /// The entry kind (`hashedrekord`, `dsse`, `intoto`, …).
         public let kind: String
         /// The entry kind's API version (`0.0.1`, `0.0.2`, …).
@@ -21,16 +23,15 @@ public struct TransparencyLogEntry: Sendable, Hashable, Decodable {
             self.version = version
         }
 
-        /// Decodes `{"kind": …, "version": …}`.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: TLogCodingKey.self)
-            kind = try container.decodeIfPresent(String.self, forKey: "kind") ?? ""
-            version = try container.decodeIfPresent(String.self, forKey: "version") ?? ""
+        /// Reads `{"kind": …, "version": …}`.
+        init(fields: JSONFields) throws {
+            kind = try TLogDecoding.field(.tlogEntryInvalid) { try fields.string("kind") } ?? ""
+            version = try TLogDecoding.field(.tlogEntryInvalid) { try fields.string("version") } ?? ""
         }
     }
 
     /// An RFC 6962 inclusion proof with the checkpoint (signed tree head) it is anchored to.
-    public struct InclusionProof: Sendable, Hashable, Decodable {
+    public struct InclusionProof: Sendable, Hashable {
         /// The leaf index in the tree the proof is for (for Rekor v1 shards: the index in the shard, which differs
         /// from the entry's global `logIndex`).
         public let logIndex: Int64
@@ -52,26 +53,25 @@ public struct TransparencyLogEntry: Sendable, Hashable, Decodable {
             self.checkpoint = checkpoint
         }
 
-        /// Decodes the protojson `InclusionProof`.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: TLogCodingKey.self)
-            logIndex = try TLogDecoding.int64(container, "logIndex", code: .inclusionProofInvalid) ?? 0
-            treeSize = try TLogDecoding.int64(container, "treeSize", code: .inclusionProofInvalid) ?? 0
-            rootHash = try TLogDecoding.bytes(container, "rootHash", code: .inclusionProofInvalid, limit: 64) ?? []
-            let hashStrings = try container.decodeIfPresent([String].self, forKey: "hashes") ?? []
+        /// Reads the protojson `InclusionProof`.
+        init(fields: JSONFields) throws {
+            let code = TransparencyLogError.Code.inclusionProofInvalid
+            logIndex = try TLogDecoding.field(code) { try fields.int64("logIndex") } ?? 0
+            treeSize = try TLogDecoding.field(code) { try fields.int64("treeSize") } ?? 0
+            rootHash = try TLogDecoding.bytes(fields, "rootHash", code: code, limit: 64) ?? []
+            let hashStrings = try TLogDecoding.field(code) { try fields.strings("hashes") } ?? []
             guard hashStrings.count <= MerkleTree.maxProofHashes else {
-                throw TransparencyLogError(.inclusionProofInvalid,
+                throw TransparencyLogError(code,
                     "inclusionProof.hashes has \(hashStrings.count) hashes, more than the \(MerkleTree.maxProofHashes) any tree needs")
             }
             hashes = try hashStrings.enumerated().map { position, text in
                 guard text.utf8.count <= 128, let hash = TLogCoding.base64Decode(text) else {
-                    throw TransparencyLogError(.inclusionProofInvalid, "inclusionProof.hashes[\(position)] is not valid base64")
+                    throw TransparencyLogError(code, "inclusionProof.hashes[\(position)] is not valid base64")
                 }
                 return hash
             }
-            if container.contains("checkpoint"), try !container.decodeNil(forKey: "checkpoint") {
-                let nested = try container.nestedContainer(keyedBy: TLogCodingKey.self, forKey: "checkpoint")
-                let envelope = try nested.decodeIfPresent(String.self, forKey: "envelope")
+            if let nested = try TLogDecoding.field(code, { try fields.object("checkpoint") }) {
+                let envelope = try TLogDecoding.field(.checkpointInvalid) { try nested.string("envelope") }
                 if let envelope, envelope.utf8.count > Checkpoint.maxEnvelopeSize {
                     throw TransparencyLogError(.checkpointInvalid,
                         "checkpoint envelope is \(envelope.utf8.count) bytes, more than the \(Checkpoint.maxEnvelopeSize) allowed")
@@ -114,67 +114,61 @@ public struct TransparencyLogEntry: Sendable, Hashable, Decodable {
         self.canonicalizedBody = canonicalizedBody
     }
 
-    /// Decodes the protojson `TransparencyLogEntry`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: TLogCodingKey.self)
-        logIndex = try TLogDecoding.int64(container, "logIndex", code: .tlogEntryInvalid) ?? 0
-        if container.contains("logId"), try !container.decodeNil(forKey: "logId") {
-            let nested = try container.nestedContainer(keyedBy: TLogCodingKey.self, forKey: "logId")
-            logID = try TLogDecoding.bytes(nested, "keyId", code: .tlogEntryInvalid, limit: 64) ?? []
+    /// Parses one protojson `TransparencyLogEntry` document.
+    /// - Throws: `TransparencyLogError` (`tlog_entry_invalid` for JSON that is not an entry object).
+    public init(json: [UInt8]) throws {
+        let fields: JSONFields
+        do {
+            fields = try JSONFields(parsing: json)
+        } catch {
+            throw TransparencyLogError(.tlogEntryInvalid, "the transparency-log entry is not a JSON object: \(error)")
+        }
+        try self.init(fields: fields)
+    }
+
+    /// Reads the protojson `TransparencyLogEntry` object `fields`.
+    init(fields: JSONFields) throws {
+        let code = TransparencyLogError.Code.tlogEntryInvalid
+        logIndex = try TLogDecoding.field(code) { try fields.int64("logIndex") } ?? 0
+        if let nested = try TLogDecoding.field(code, { try fields.object("logId") }) {
+            logID = try TLogDecoding.bytes(nested, "keyId", code: code, limit: 64) ?? []
         } else {
             logID = []
         }
-        kindVersion = try container.decodeIfPresent(KindVersion.self, forKey: "kindVersion") ?? KindVersion(kind: "", version: "")
-        integratedTime = try TLogDecoding.int64(container, "integratedTime", code: .tlogEntryInvalid)
-        if container.contains("inclusionPromise"), try !container.decodeNil(forKey: "inclusionPromise") {
-            let nested = try container.nestedContainer(keyedBy: TLogCodingKey.self, forKey: "inclusionPromise")
+        kindVersion = try TLogDecoding.field(code) { try fields.object("kindVersion") }.map(KindVersion.init(fields:))
+            ?? KindVersion(kind: "", version: "")
+        integratedTime = try TLogDecoding.field(code) { try fields.int64("integratedTime") }
+        if let nested = try TLogDecoding.field(code, { try fields.object("inclusionPromise") }) {
             inclusionPromise = try TLogDecoding.bytes(nested, "signedEntryTimestamp", code: .setInvalid, limit: 4096)
         } else {
             inclusionPromise = nil
         }
-        inclusionProof = try container.decodeIfPresent(InclusionProof.self, forKey: "inclusionProof")
-        canonicalizedBody = try TLogDecoding.bytes(container, "canonicalizedBody", code: .entryBodyInvalid,
+        inclusionProof = try TLogDecoding.field(.inclusionProofInvalid) { try fields.object("inclusionProof") }
+            .map(InclusionProof.init(fields:))
+        canonicalizedBody = try TLogDecoding.bytes(fields, "canonicalizedBody", code: .entryBodyInvalid,
                                                    limit: TransparencyLogEntry.maxBodySize) ?? []
     }
 }
 
-/// A coding key made from any string (protojson field names).
-struct TLogCodingKey: CodingKey, ExpressibleByStringLiteral {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-    init(stringLiteral value: String) { self.stringValue = value }
-}
-
-/// protojson scalar decoding helpers (internal).
+/// protojson field reading with this module's error codes (internal).
 enum TLogDecoding {
-    /// An int64 field: a decimal string (protojson's canonical form) or a JSON integer; nil if absent or null.
-    static func int64(_ container: KeyedDecodingContainer<TLogCodingKey>, _ key: TLogCodingKey,
-                      code: TransparencyLogError.Code) throws -> Int64? {
-        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
-        if let text = try? container.decode(String.self, forKey: key) {
-            guard let value = Int64(text) else {
-                throw TransparencyLogError(code, "\(key.stringValue) \"\(text.prefix(40))\" is not a 64-bit integer")
-            }
-            return value
+    /// Runs one typed read of a member, turning a wrong type into `TransparencyLogError` with `code`.
+    static func field<T>(_ code: TransparencyLogError.Code, _ read: () throws -> T) throws -> T {
+        do {
+            return try read()
+        } catch let error as JSONShapeError {
+            throw TransparencyLogError(code, error.description)
         }
-        if let value = try? container.decode(Int64.self, forKey: key) { return value }
-        throw TransparencyLogError(code, "\(key.stringValue) is not a 64-bit integer")
     }
 
-    /// A bytes field (base64); nil if absent or null. `limit` bounds the decoded size.
-    static func bytes(_ container: KeyedDecodingContainer<TLogCodingKey>, _ key: TLogCodingKey,
-                      code: TransparencyLogError.Code, limit: Int) throws -> [UInt8]? {
-        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
-        guard let text = try? container.decode(String.self, forKey: key) else {
-            throw TransparencyLogError(code, "\(key.stringValue) is not a base64 string")
-        }
+    /// A bytes member (base64); nil if absent or null. `limit` bounds the decoded size.
+    static func bytes(_ fields: JSONFields, _ name: String, code: TransparencyLogError.Code, limit: Int) throws -> [UInt8]? {
+        guard let text = try field(code, { try fields.string(name) }) else { return nil }
         guard text.utf8.count <= (limit + 2) / 3 * 4 else {
-            throw TransparencyLogError(code, "\(key.stringValue) is larger than the \(limit) bytes allowed")
+            throw TransparencyLogError(code, "\(fields.path(of: name)) is larger than the \(limit) bytes allowed")
         }
         guard let bytes = TLogCoding.base64Decode(text) else {
-            throw TransparencyLogError(code, "\(key.stringValue) is not valid base64")
+            throw TransparencyLogError(code, "\(fields.path(of: name)) is not valid base64")
         }
         return bytes
     }

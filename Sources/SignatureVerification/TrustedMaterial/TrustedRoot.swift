@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// A closed time interval `[start, end]` from a trusted root's `validFor` (an absent `end` means open-ended).
 public struct ValidityPeriod: Sendable, Hashable {
@@ -91,10 +92,12 @@ public struct TrustedRoot: Sendable {
         }
         let wire: WireTrustedRoot
         do {
-            wire = try JSONDecoder().decode(WireTrustedRoot.self, from: json)
+            wire = try WireTrustedRoot(try JSONFields(parsing: Array(json)))
+        } catch let error as JSONSyntaxError {
+            throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "trusted root is not valid JSON: \(error)")
         } catch {
             throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
-                                             "trusted root is not valid JSON of the expected shape: \(describeDecodingError(error))")
+                                             "trusted root is not of the expected shape: \(error)")
         }
         guard let mediaType = wire.mediaType else {
             throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "trusted root has no mediaType")
@@ -154,42 +157,34 @@ func readFileBounded(_ path: String, limit: Int) throws -> Data {
     return data
 }
 
-/// A short description of a JSONDecoder error (path + problem), without Foundation's verbose dump.
-func describeDecodingError(_ error: Error) -> String {
-    func path(_ codingPath: [CodingKey]) -> String {
-        let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        return text.isEmpty ? "document" : String(text.drop(while: { $0 == "." }))
-    }
-    switch error {
-    case DecodingError.typeMismatch(let type, let context):
-        return "\(path(context.codingPath)): expected \(type)"
-    case DecodingError.valueNotFound(let type, let context):
-        return "\(path(context.codingPath)): missing \(type)"
-    case DecodingError.keyNotFound(let key, let context):
-        return "\(path(context.codingPath)).\(key.stringValue): required field missing"
-    case DecodingError.dataCorrupted(let context):
-        let underlying = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
-        return "\(path(context.codingPath)): \(underlying ?? context.debugDescription)"
-    case let error as SignatureVerificationError:
-        return error.message
-    default:
-        return "\(error)"
-    }
-}
-
 // MARK: - Wire format (protojson)
 
-private struct WireTrustedRoot: Decodable {
+/// The trusted root's members as protojson gives them (types checked, absent and `null` members nil), before the
+/// format's rules are applied (`validated`). Read by StrictJSON: a repeated member name is refused.
+private struct WireTrustedRoot {
     var mediaType: String?
     var tlogs: [WireLog]?
     var certificateAuthorities: [WireAuthority]?
     var ctlogs: [WireLog]?
     var timestampAuthorities: [WireAuthority]?
+
+    init(_ fields: JSONFields) throws {
+        mediaType = try fields.string("mediaType")
+        tlogs = try fields.objects("tlogs")?.map(WireLog.init)
+        certificateAuthorities = try fields.objects("certificateAuthorities")?.map(WireAuthority.init)
+        ctlogs = try fields.objects("ctlogs")?.map(WireLog.init)
+        timestampAuthorities = try fields.objects("timestampAuthorities")?.map(WireAuthority.init)
+    }
 }
 
-struct WireTimeRange: Decodable {
+private struct WireTimeRange {
     var start: String?
     var end: String?
+
+    init(_ fields: JSONFields) throws {
+        start = try fields.string("start")
+        end = try fields.string("end")
+    }
 
     func validated(field: String) throws -> ValidityPeriod {
         guard let startText = start else {
@@ -216,15 +211,14 @@ struct WireTimeRange: Decodable {
     }
 }
 
-private struct WireKeyID: Decodable { var keyId: String? }
 
 /// `trusted_root_invalid` naming the JSON field at fault.
 private func trustedRootInvalid(_ field: String, _ message: String) -> SignatureVerificationError {
     SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot, "\(field): \(message)")
 }
 
-private struct WireLog: Decodable {
-    struct PublicKey: Decodable {
+private struct WireLog {
+    struct PublicKey {
         var rawBytes: String?
         var keyDetails: String?
         var validFor: WireTimeRange?
@@ -232,8 +226,19 @@ private struct WireLog: Decodable {
     var baseUrl: String?
     var hashAlgorithm: String?
     var publicKey: PublicKey?
-    var logId: WireKeyID?
-    var checkpointKeyId: WireKeyID?
+    var logId: String??
+    var checkpointKeyId: String??
+
+    init(_ fields: JSONFields) throws {
+        baseUrl = try fields.string("baseUrl")
+        hashAlgorithm = try fields.string("hashAlgorithm")
+        publicKey = try fields.object("publicKey").map { key in
+            PublicKey(rawBytes: try key.string("rawBytes"), keyDetails: try key.string("keyDetails"),
+                      validFor: try key.object("validFor").map(WireTimeRange.init))
+        }
+        logId = try fields.object("logId").map { try $0.string("keyId") }
+        checkpointKeyId = try fields.object("checkpointKeyId").map { try $0.string("keyId") }
+    }
 
     func validated(field: String) throws -> TransparencyLogInstance {
         func fail(_ message: String) -> SignatureVerificationError { trustedRootInvalid(field, message) }
@@ -244,10 +249,10 @@ private struct WireLog: Decodable {
                                              "\(field).publicKey.validFor is missing; every trusted key needs a start of validity")
         }
         let period = try validFor.validated(field: "\(field).publicKey")
-        guard let logIdText = logId?.keyId else { throw fail("logId.keyId is missing") }
+        guard let logIdText = logId ?? nil else { throw fail("logId.keyId is missing") }
         guard let logID = protoBase64Decode(logIdText), !logID.isEmpty else { throw fail("logId.keyId is not base64") }
         var checkpointKeyID: [UInt8]? = nil
-        if let text = checkpointKeyId?.keyId {
+        if let text = checkpointKeyId ?? nil {
             guard let decoded = protoBase64Decode(text) else { throw fail("checkpointKeyId.keyId is not base64") }
             checkpointKeyID = decoded
         }
@@ -259,27 +264,29 @@ private struct WireLog: Decodable {
     }
 }
 
-private struct WireAuthority: Decodable {
-    struct Subject: Decodable {
-        var organization: String?
-        var commonName: String?
-    }
-    struct Chain: Decodable {
-        struct Cert: Decodable { var rawBytes: String? }
-        var certificates: [Cert]?
-    }
-    var subject: Subject?
+private struct WireAuthority {
+    var organization: String?
+    var commonName: String?
     var uri: String?
-    var certChain: Chain?
+    var certificates: [String?]?
     var validFor: WireTimeRange?
+
+    init(_ fields: JSONFields) throws {
+        let subject = try fields.object("subject")
+        organization = try subject?.string("organization")
+        commonName = try subject?.string("commonName")
+        uri = try fields.string("uri")
+        certificates = try fields.object("certChain")?.objects("certificates")?.map { try $0.string("rawBytes") }
+        validFor = try fields.object("validFor").map(WireTimeRange.init)
+    }
 
     func validated(field: String) throws -> CertificateAuthorityInstance {
         func fail(_ message: String) -> SignatureVerificationError { trustedRootInvalid(field, message) }
-        guard let certificates = certChain?.certificates, !certificates.isEmpty else {
+        guard let certificates, !certificates.isEmpty else {
             throw fail("certChain.certificates is missing or empty")
         }
         let ders = try certificates.enumerated().map { index, cert -> [UInt8] in
-            guard let raw = cert.rawBytes, let der = protoBase64Decode(raw), !der.isEmpty else {
+            guard let raw = cert, let der = protoBase64Decode(raw), !der.isEmpty else {
                 throw fail("certChain.certificates[\(index)].rawBytes is missing or not base64")
             }
             return der
@@ -288,7 +295,7 @@ private struct WireAuthority: Decodable {
             throw SignatureVerificationError(.trustedRootInvalid, check: .trustedRoot,
                                              "\(field).validFor is missing; every trusted authority needs a start of validity")
         }
-        return CertificateAuthorityInstance(organization: subject?.organization ?? "", commonName: subject?.commonName ?? "",
+        return CertificateAuthorityInstance(organization: organization ?? "", commonName: commonName ?? "",
                                             uri: uri ?? "", certificatesDER: ders,
                                             validFor: try validFor.validated(field: field))
     }
