@@ -83,3 +83,29 @@ import Testing
         #expect(entryError?.message == "logIndex is a boolean, expected a 64-bit integer")
     }
 }
+
+/// The signed payloads and log bodies read by StrictJSON refuse a repeated member name too.
+@Suite struct RepeatedMemberNameInSignedPayloadTests {
+    @Test func aCosignPayloadNamingTwoDigestsIsRefused() throws {
+        let digest = "sha256:" + String(repeating: "a", count: 64), other = "sha256:" + String(repeating: "b", count: 64)
+        let once = "{\"critical\":{\"identity\":{\"docker-reference\":\"example.com/app\"},\"image\":{\"docker-manifest-digest\":\"\(digest)\"},"
+            + "\"type\":\"cosign container image signature\"},\"optional\":null}"
+        #expect(try SimpleSigningPayload(bytes: Array(once.utf8)).manifestDigest == digest)
+        // Go's encoding/json (cosign) would read the last digest, a first-wins reader the first.
+        let twice = once.replacingOccurrences(of: "\"docker-manifest-digest\":\"\(digest)\"",
+                                              with: "\"docker-manifest-digest\":\"\(digest)\",\"docker-manifest-digest\":\"\(other)\"")
+        let error = #expect(throws: SignatureVerificationError.self) { try SimpleSigningPayload(bytes: Array(twice.utf8)) }
+        #expect(error?.code == .payloadInvalid)
+        #expect(error?.message.contains("duplicate member name \"docker-manifest-digest\"") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func aRekorEntryBodyRepeatingAMemberIsRefused() throws {
+        let entry = try TLogFixtures.entry("bundles/sigstore-python/bundle_v3_github.whl.sigstore")
+        let body = entry.canonicalizedBody
+        #expect(try RekorEntryBody.parseBody(body).kind == "hashedrekord")
+        let repeated = Array("{\"kind\":\"dsse\",".utf8) + body.dropFirst()
+        let error = #expect(throws: TransparencyLogError.self) { try RekorEntryBody.parseBody(repeated) }
+        #expect(error?.code == .entryBodyInvalid)
+        #expect(error?.message.contains("duplicate member name \"kind\"") == true, "\(error?.message ?? "")")
+    }
+}

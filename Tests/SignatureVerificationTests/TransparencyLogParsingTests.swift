@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 import Testing
 import CryptoPrimitives
 @testable import SignatureVerification
@@ -11,7 +12,7 @@ struct TransparencyLogParsingTests {
     @Test func rfc8785StringEscaping() throws {
         let input = #"{"string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/"}"#
         let expected = #"{"string":"€$\u000f\nA'B\"\\\\\"/"}"#
-        let canonical = try TLogJSON.parse(Array(input.utf8)).canonicalBytes()
+        let canonical = try JSONValue(parsing: Array(input.utf8)).rfc8785Bytes()
         #expect(String(decoding: canonical, as: UTF8.self) == expected)
     }
 
@@ -23,19 +24,19 @@ struct TransparencyLogParsingTests {
          "1": "One", "\ud83d\ude00": "Emoji: Grinning Face", "\u0080": "Control",
          "\u00f6": "Latin Small Letter O With Diaeresis"}
         """#
-        let canonical = String(decoding: try TLogJSON.parse(Array(input.utf8)).canonicalBytes(), as: UTF8.self)
+        let canonical = String(decoding: try JSONValue(parsing: Array(input.utf8)).rfc8785Bytes(), as: UTF8.self)
         let expected = "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\",\"ö\":\"Latin Small Letter O With Diaeresis\","
             + "\"€\":\"Euro Sign\",\"😀\":\"Emoji: Grinning Face\",\"\u{FB33}\":\"Hebrew Letter Dalet With Dagesh\"}"
         #expect(canonical == expected)
     }
 
     @Test func canonicalNumbers() throws {
-        #expect(try TLogJSON.canonicalNumber("-0") == "0")
-        #expect(try TLogJSON.canonicalNumber("1.0e2") == "100")
-        #expect(try TLogJSON.canonicalNumber("1689177396") == "1689177396")
-        #expect(try TLogJSON.canonicalNumber("-25579") == "-25579")
-        #expect(throws: TLogJSON.ParseError.self) { try TLogJSON.canonicalNumber("1.5") }
-        #expect(throws: TLogJSON.ParseError.self) { try TLogJSON.canonicalNumber("1e400") }
+        #expect(try JSONValue.rfc8785Number("-0") == "0")
+        #expect(try JSONValue.rfc8785Number("1.0e2") == "100")
+        #expect(try JSONValue.rfc8785Number("1689177396") == "1689177396")
+        #expect(try JSONValue.rfc8785Number("-25579") == "-25579")
+        #expect(throws: JSONShapeError.self) { try JSONValue.rfc8785Number("1.5") }
+        #expect(throws: JSONShapeError.self) { try JSONValue.rfc8785Number("1e400") }
     }
 
     @Test(arguments: [
@@ -43,7 +44,7 @@ struct TransparencyLogParsingTests {
         String(repeating: "[", count: 70) + String(repeating: "]", count: 70),
     ])
     func strictParserRejects(_ text: String) {
-        #expect(throws: TLogJSON.ParseError.self) { try TLogJSON.parse(Array(text.utf8)) }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue(parsing: Array(text.utf8)) }
     }
 
     /// Rekor bodies are stored in canonical form: canonicalizing a real body reproduces its exact bytes. (Rekor v2
@@ -52,7 +53,7 @@ struct TransparencyLogParsingTests {
     func realBodiesAreCanonical(_ path: String) throws {
         for object in try TLogFixtures.entryObjects(path) {
             let entry = try TLogFixtures.decodeEntry(object)
-            let canonical = try TLogJSON.parse(entry.canonicalizedBody).canonicalBytes()
+            let canonical = try JSONValue(parsing: entry.canonicalizedBody).rfc8785Bytes()
             #expect(canonical == entry.canonicalizedBody, "\(path)")
         }
     }

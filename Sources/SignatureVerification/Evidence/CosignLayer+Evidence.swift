@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import StrictJSON
 
 extension SignedEvidence {
     /// The cosign layer adapter: a `.sig` layer (simple-signing payload + base64 signature annotation), an `.att`
@@ -58,8 +59,8 @@ extension SignedEvidence {
 
         var timestamps: [[UInt8]] = []
         if let stamp = layer.annotations[CosignLayer.timestampAnnotation], !stamp.isEmpty {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(stamp.utf8)) as? [String: Any],
-                  let encoded = object["SignedRFC3161Timestamp"] as? String, let der = Data(base64Encoded: encoded), !der.isEmpty
+            guard let object = try? JSONFields(parsing: Array(stamp.utf8)),
+                  let encoded = try? object.string("SignedRFC3161Timestamp"), let der = Data(base64Encoded: encoded), !der.isEmpty
             else {
                 throw SignatureVerificationError(.timestampInvalid, check: .timestamp,
                                                  "the \(CosignLayer.timestampAnnotation) annotation is not {\"SignedRFC3161Timestamp\": base64}")
@@ -78,17 +79,20 @@ extension SignedEvidence {
             SignatureVerificationError(.payloadInvalid, check: .payload, "the attestation's DSSE envelope \(what)")
         }
         guard bytes.count <= 16 << 20 else { throw invalid("is larger than 16 MiB") }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw invalid("is not a JSON object")
+        let object: JSONFields
+        do {
+            object = try JSONFields(parsing: bytes)
+        } catch {
+            throw invalid("is not a JSON object (\(error))")
         }
-        guard let type = object["payloadType"] as? String, let encoded = object["payload"] as? String,
-              let payload = Data(base64Encoded: encoded), let signatures = object["signatures"] as? [[String: Any]]
+        guard let type = try? object.string("payloadType"), let encoded = try? object.string("payload"),
+              let payload = Data(base64Encoded: encoded), let signatures = try? object.objects("signatures")
         else { throw invalid("lacks payloadType, a base64 payload or signatures") }
         let decoded = try signatures.map { entry -> DSSEEnvelope.Signature in
-            guard let sig = entry["sig"] as? String, let bytes = Data(base64Encoded: sig), !bytes.isEmpty else {
+            guard let sig = try? entry.string("sig"), let bytes = Data(base64Encoded: sig), !bytes.isEmpty else {
                 throw invalid("has a signature that is not base64")
             }
-            return DSSEEnvelope.Signature(keyID: entry["keyid"] as? String ?? "", signature: Array(bytes))
+            return DSSEEnvelope.Signature(keyID: (try? entry.string("keyid")) ?? "", signature: Array(bytes))
         }
         return DSSEEnvelope(payloadType: type, payload: Array(payload), signatures: decoded)
     }

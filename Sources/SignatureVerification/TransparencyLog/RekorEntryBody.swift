@@ -1,5 +1,6 @@
 // Rekor entry bodies (canonicalizedBody): hashedrekord, dsse, intoto (Rekor v1) and hashedrekord/dsse 0.0.2 (v2).
 import CryptoPrimitives
+import StrictJSON
 
 /// The material an entry names as the verifier of its signature, as DER.
 public enum VerifierMaterial: Sendable, Hashable {
@@ -108,9 +109,9 @@ public enum RekorEntryBody: Sendable, Hashable {
     /// be exactly in RFC 8785 canonical form with no unknown fields, since their leaf hash is over that form.
     /// - Throws: `TransparencyLogError` `entry_body_invalid`.
     public static func parseBody(_ bytes: [UInt8]) throws -> RekorEntryBody {
-        let json: TLogJSON
+        let json: JSONValue
         do {
-            json = try TLogJSON.parse(bytes)
+            json = try JSONValue(parsing: bytes)
         } catch {
             throw TransparencyLogError(.entryBodyInvalid, "the entry body is not valid JSON (\(error))")
         }
@@ -125,7 +126,7 @@ public enum RekorEntryBody: Sendable, Hashable {
         case ("hashedrekord", "0.0.2"), ("dsse", "0.0.2"):
             try reader.requireOnly(json, ["apiVersion", "kind", "spec"], "the body")
             let canonical: [UInt8]
-            do { canonical = try json.canonicalBytes() } catch {
+            do { canonical = try json.rfc8785Bytes() } catch {
                 throw TransparencyLogError(.entryBodyInvalid, "the \(kind) 0.0.2 body cannot be canonicalized (\(error))")
             }
             guard canonical == bytes else {
@@ -142,48 +143,51 @@ public enum RekorEntryBody: Sendable, Hashable {
 
 /// Field access with errors that name the JSON path (internal).
 private struct BodyReader {
-    let json: TLogJSON
+    let json: JSONValue
 
     func fail(_ message: String) -> TransparencyLogError {
         TransparencyLogError(.entryBodyInvalid, "entry body: \(message)")
     }
 
-    func value(_ object: TLogJSON, _ key: String, _ path: String = "") throws -> TLogJSON {
-        guard let value = object[key], value != .null else { throw fail("\(path)\(key) is missing") }
+    /// Member `key` of `object` (nil when `object` is not an object or has no such member).
+    func member(_ object: JSONValue, _ key: String) -> JSONValue? { object.objectValue?[key] }
+
+    func value(_ object: JSONValue, _ key: String, _ path: String = "") throws -> JSONValue {
+        guard let value = member(object, key), value != .null else { throw fail("\(path)\(key) is missing") }
         return value
     }
 
-    func string(_ object: TLogJSON, _ key: String, _ path: String = "") throws -> String {
+    func string(_ object: JSONValue, _ key: String, _ path: String = "") throws -> String {
         guard let value = try value(object, key, path).stringValue else { throw fail("\(path)\(key) is not a string") }
         return value
     }
 
-    func object(_ object: TLogJSON, _ key: String, _ path: String = "") throws -> TLogJSON {
+    func object(_ object: JSONValue, _ key: String, _ path: String = "") throws -> JSONValue {
         let value = try value(object, key, path)
-        guard value.members != nil else { throw fail("\(path)\(key) is not an object") }
+        guard value.objectValue != nil else { throw fail("\(path)\(key) is not an object") }
         return value
     }
 
-    func array(_ object: TLogJSON, _ key: String, _ path: String = "") throws -> [TLogJSON] {
-        guard let elements = try value(object, key, path).elements else { throw fail("\(path)\(key) is not an array") }
+    func array(_ object: JSONValue, _ key: String, _ path: String = "") throws -> [JSONValue] {
+        guard let elements = try value(object, key, path).arrayValue else { throw fail("\(path)\(key) is not an array") }
         return elements
     }
 
-    func base64(_ object: TLogJSON, _ key: String, _ path: String = "") throws -> [UInt8] {
+    func base64(_ object: JSONValue, _ key: String, _ path: String = "") throws -> [UInt8] {
         guard let bytes = TLogCoding.base64Decode(try string(object, key, path)) else {
             throw fail("\(path)\(key) is not valid base64")
         }
         return bytes
     }
 
-    func requireOnly(_ object: TLogJSON, _ keys: Set<String>, _ path: String) throws {
-        for member in object.members ?? [] where !keys.contains(member.key) {
-            throw fail("\(path) has an unknown field \"\(member.key)\"")
+    func requireOnly(_ object: JSONValue, _ keys: Set<String>, _ path: String) throws {
+        for name in (object.objectValue?.keys).map({ $0.sorted() }) ?? [] where !keys.contains(name) {
+            throw fail("\(path) has an unknown field \"\(name)\"")
         }
     }
 
     /// A v1 `{algorithm: "sha256", value: "<hex>"}` hash.
-    func hashV1(_ object: TLogJSON, _ path: String) throws -> EntryDigest {
+    func hashV1(_ object: JSONValue, _ path: String) throws -> EntryDigest {
         let name = try string(object, "algorithm", path)
         guard let algorithm = HashAlgorithm(rawValue: name) else { throw fail("\(path)algorithm \"\(name)\" is not sha256/sha384/sha512") }
         guard let value = bytesFromHex(try string(object, "value", path)), value.count == algorithm.byteCount else {
@@ -193,7 +197,7 @@ private struct BodyReader {
     }
 
     /// A v2 `{algorithm: "SHA2_256", digest: "<base64>"}` hash output.
-    func hashV2(_ object: TLogJSON, _ path: String) throws -> EntryDigest {
+    func hashV2(_ object: JSONValue, _ path: String) throws -> EntryDigest {
         try requireOnly(object, ["algorithm", "digest"], path)
         let name = try string(object, "algorithm", path)
         let algorithm: HashAlgorithm
@@ -219,11 +223,11 @@ private struct BodyReader {
     }
 
     /// A v2 `Verifier` `{keyDetails, x509Certificate: {rawBytes} | publicKey: {rawBytes}}`.
-    func verifierV2(_ object: TLogJSON, _ path: String) throws -> (VerifierMaterial, String) {
+    func verifierV2(_ object: JSONValue, _ path: String) throws -> (VerifierMaterial, String) {
         try requireOnly(object, ["keyDetails", "x509Certificate", "publicKey"], path)
         let keyDetails = try string(object, "keyDetails", path)
-        let certificate = object["x509Certificate"]
-        let publicKey = object["publicKey"]
+        let certificate = member(object, "x509Certificate")
+        let publicKey = member(object, "publicKey")
         switch (certificate, publicKey) {
         case (.some(let certificate), nil):
             try requireOnly(certificate, ["rawBytes"], path + "x509Certificate")
@@ -236,7 +240,7 @@ private struct BodyReader {
         }
     }
 
-    func hashedRekordV1(_ spec: TLogJSON) throws -> RekorEntryBody {
+    func hashedRekordV1(_ spec: JSONValue) throws -> RekorEntryBody {
         let data = try object(spec, "data", "spec.")
         let hash = try hashV1(try object(data, "hash", "spec.data."), "spec.data.hash.")
         let signature = try object(spec, "signature", "spec.")
@@ -247,9 +251,9 @@ private struct BodyReader {
         return .hashedRekord(signature: content, verifier: verifier, digestAlgorithm: hash.algorithm, digest: hash.value)
     }
 
-    func dsseV1(_ spec: TLogJSON) throws -> RekorEntryBody {
+    func dsseV1(_ spec: JSONValue) throws -> RekorEntryBody {
         let payloadHash = try hashV1(try object(spec, "payloadHash", "spec."), "spec.payloadHash.")
-        let envelopeHash = try spec["envelopeHash"].map { try hashV1($0, "spec.envelopeHash.") }
+        let envelopeHash = try member(spec, "envelopeHash").map { try hashV1($0, "spec.envelopeHash.") }
         let signatures = try array(spec, "signatures", "spec.").enumerated().map { position, element in
             let path = "spec.signatures[\(position)]."
             let signature = try base64(element, "signature", path)
@@ -260,12 +264,12 @@ private struct BodyReader {
         return .dsse(payloadHash: payloadHash, envelopeHash: envelopeHash, signatures: signatures)
     }
 
-    func intotoV2(_ spec: TLogJSON) throws -> RekorEntryBody {
+    func intotoV2(_ spec: JSONValue) throws -> RekorEntryBody {
         let content = try object(spec, "content", "spec.")
         let envelope = try object(content, "envelope", "spec.content.")
         let payloadType = try string(envelope, "payloadType", "spec.content.envelope.")
         let envelopeHash = try hashV1(try object(content, "hash", "spec.content."), "spec.content.hash.")
-        let payloadHash = try content["payloadHash"].map { try hashV1($0, "spec.content.payloadHash.") }
+        let payloadHash = try member(content, "payloadHash").map { try hashV1($0, "spec.content.payloadHash.") }
         let signatures = try array(envelope, "signatures", "spec.content.envelope.").enumerated().map { position, element in
             let path = "spec.content.envelope.signatures[\(position)]."
             // The signature is base64 of the envelope's (base64) signature string.
@@ -280,7 +284,7 @@ private struct BodyReader {
         return .intoto(payloadType: payloadType, payloadHash: payloadHash, envelopeHash: envelopeHash, signatures: signatures)
     }
 
-    func hashedRekordV2(_ spec: TLogJSON) throws -> RekorEntryBody {
+    func hashedRekordV2(_ spec: JSONValue) throws -> RekorEntryBody {
         try requireOnly(spec, ["hashedRekordV002"], "spec")
         let inner = try object(spec, "hashedRekordV002", "spec.")
         let path = "spec.hashedRekordV002."
@@ -296,7 +300,7 @@ private struct BodyReader {
                                digestAlgorithm: data.algorithm, digest: data.value)
     }
 
-    func dsseV2(_ spec: TLogJSON) throws -> RekorEntryBody {
+    func dsseV2(_ spec: JSONValue) throws -> RekorEntryBody {
         try requireOnly(spec, ["dsseV002"], "spec")
         let inner = try object(spec, "dsseV002", "spec.")
         let path = "spec.dsseV002."

@@ -1,6 +1,7 @@
 // Verification of transparency-log entries: SET, inclusion proof, checkpoint.
 import CryptoPrimitives
 import Foundation
+import StrictJSON
 
 /// What `TransparencyLogVerifier.verify` established about an entry.
 public struct VerifiedLogEntry: Sendable, Hashable {
@@ -150,13 +151,13 @@ public enum TransparencyLogVerifier {
     /// `{"body": base64(body), "integratedTime": …, "logID": hex(logID), "logIndex": …}`.
     public static func signedEntryTimestampPayload(body: [UInt8], integratedTime: Int64, logIndex: Int64,
                                                    logID: [UInt8]) throws -> [UInt8] {
-        let object = TLogJSON.object([
+        let object = JSONValue.object([
             "body": .string(base64Encode(body)),
-            "integratedTime": .number(String(integratedTime)),
+            "integratedTime": .integer(integratedTime),
             "logID": .string(logID.hexString),
-            "logIndex": .number(String(logIndex)),
+            "logIndex": .integer(logIndex),
         ])
-        do { return try object.canonicalBytes() } catch {
+        do { return try object.rfc8785Bytes() } catch {
             throw TransparencyLogError(.setInvalid, "cannot build the SET payload: \(error)")
         }
     }

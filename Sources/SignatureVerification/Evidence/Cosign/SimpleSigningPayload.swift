@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// A cosign "simple signing" payload: the exact bytes a classic cosign or skopeo signature signs.
 ///
@@ -32,45 +33,45 @@ public struct SimpleSigningPayload: Sendable, Hashable {
         guard bytes.count <= SimpleSigningPayload.maximumSize else {
             throw invalid("is \(bytes.count) bytes; at most \(SimpleSigningPayload.maximumSize) are accepted")
         }
-        let object: Any
+        // StrictJSON: a member name repeated anywhere is refused (containers/image refuses it too), so no reader can
+        // find a second digest or identity in the signed bytes.
+        let top: [String: JSONValue]
         do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+            top = try JSONFields(parsing: bytes).members
         } catch {
-            throw invalid("is not JSON (\(error.localizedDescription))")
+            throw invalid("is not a JSON object (\(error))")
         }
-        guard let top = object as? [String: Any] else { throw invalid("is not a JSON object") }
-        guard Set(top.keys).isSubset(of: ["critical", "optional"]), let critical = top["critical"] as? [String: Any]
+        guard Set(top.keys).isSubset(of: ["critical", "optional"]), let critical = top["critical"]?.objectValue
         else { throw invalid("must hold exactly `critical` and `optional`; it holds \(top.keys.sorted())") }
         guard Set(critical.keys) == ["identity", "image", "type"] else {
             throw invalid("`critical` must hold exactly identity, image and type; it holds \(critical.keys.sorted())")
         }
-        guard let type = critical["type"] as? String, type == SimpleSigningPayload.signatureType else {
-            throw invalid("has type \(String(describing: critical["type"] ?? "nothing")), not \"\(SimpleSigningPayload.signatureType)\"")
+        guard let type = critical["type"]?.stringValue, type == SimpleSigningPayload.signatureType else {
+            throw invalid("has type \(critical["type"].map { $0.stringValue.map { "\"\($0)\"" } ?? $0.kindName } ?? "nothing"), not \"\(SimpleSigningPayload.signatureType)\"")
         }
-        guard let image = critical["image"] as? [String: Any], Set(image.keys) == ["docker-manifest-digest"],
-              let digest = image["docker-manifest-digest"] as? String
+        guard let image = critical["image"]?.objectValue, Set(image.keys) == ["docker-manifest-digest"],
+              let digest = image["docker-manifest-digest"]?.stringValue
         else { throw invalid("`critical.image` must hold exactly a string `docker-manifest-digest`") }
         guard SimpleSigningPayload.isWellFormedDigest(digest) else {
             throw invalid("names a malformed digest \"\(digest)\"")
         }
-        guard let identity = critical["identity"] as? [String: Any], Set(identity.keys) == ["docker-reference"],
-              let reference = identity["docker-reference"] as? String
+        guard let identity = critical["identity"]?.objectValue, Set(identity.keys) == ["docker-reference"],
+              let reference = identity["docker-reference"]?.stringValue
         else { throw invalid("`critical.identity` must hold exactly a string `docker-reference`") }
 
         var optional: [String: String] = [:]
         var timestamp: Int64?
         switch top["optional"] {
-        case nil, is NSNull:
+        case nil, .null?:
             break
-        case let values as [String: Any]:
+        case .object(let values)?:
             for (key, value) in values {
                 if key == "timestamp" {
-                    guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() == number.doubleValue,
-                          abs(number.doubleValue) < 9.0e15 else {
+                    guard let seconds = SimpleSigningPayload.integralSeconds(value) else {
                         throw invalid("has a non-integer optional.timestamp")
                     }
-                    timestamp = number.int64Value
-                } else if let string = value as? String {
+                    timestamp = seconds
+                } else if let string = value.stringValue {
                     optional[key] = string
                 }
             }
@@ -81,6 +82,17 @@ public struct SimpleSigningPayload: Sendable, Hashable {
         self.manifestDigest = digest
         self.optional = optional
         self.timestamp = timestamp
+    }
+
+    /// A JSON number with an integral value below 9e15 in magnitude (`1700000000` or `1.7e9`), as Int64.
+    static func integralSeconds(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .integer(let integer): return integer.magnitude < 9_000_000_000_000_000 ? integer : nil
+        case .number(let lexeme):
+            guard let double = Double(lexeme), double.rounded() == double, abs(double) < 9.0e15 else { return nil }
+            return Int64(double)
+        default: return nil
+        }
     }
 
     /// Payloads larger than this are refused before parsing (cosign's are a few hundred bytes).
