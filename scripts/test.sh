@@ -52,10 +52,10 @@ if [ $# -gt 0 ]; then
 else
   # Three runs of the one build. On a 2-core machine the cooperative thread pool has two threads; tests that keep
   # them busy (the exhaustive, CPU-bound mutation suites — every byte / every bit of signed inputs, named
-  # …MutationTests or …BitFlipTests — and tests that wait on child processes and servers) starve the registry
-  # client tests, whose overall deadline runs from the client's creation: with all suites in one process, 24
-  # RemoteRegistry tests ran out of their 60 s deadline before their first request was answered. So the registry
-  # client's own tests run alone, then everything else, then the exhaustive suites.
+  # …MutationTests or …BitFlipTests) starve the registry client tests, whose overall deadline runs from the client's
+  # creation: with all suites in one process, 24 RemoteRegistry tests ran out of their 60 s deadline before their
+  # first request was answered. So the registry client's own tests run alone, then everything else, then the
+  # exhaustive suites. (Tests that wait for child processes do so off the pool: TestSupport's offThePool.)
   exhaustive='MutationTests|BitFlipTests'
   swift test --skip-build ${build_flags[@]+"${build_flags[@]}"} --filter RegistryAccessTests
   swift test --skip-build ${build_flags[@]+"${build_flags[@]}"} --skip "$exhaustive|RegistryAccessTests"

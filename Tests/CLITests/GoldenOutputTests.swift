@@ -97,8 +97,8 @@ import Testing
     ]
 
     @Test(arguments: goldens)
-    func output(_ golden: Golden) throws {
-        let run = try VerifyImageCLI.run(golden.arguments)
+    func output(_ golden: Golden) async throws {
+        let run = try await VerifyImageCLI.run(golden.arguments)
         #expect(run.status == golden.status, "\(golden.name): exit \(run.status)\n\(run.out)\(run.err)")
         let text = """
             $ verify-image \(golden.arguments.joined(separator: " "))

@@ -5,14 +5,6 @@ import Testing
 /// End-to-end: `verify-image pin` and `scan --resolve` against the real registry scripts/test.sh starts. The corpus's
 /// charts and manifests are copied, every image they name by tag is pushed to the registry (a fixture layout made
 /// by cosign/skopeo, under `<domain>/<path>:<tag>`, found through `--registry-mirror`), and the copies are pinned.
-/// Runs blocking work (child processes) on a thread of its own, so long end-to-end runs never hold the few threads
-/// of Swift's cooperative pool that the async registry tests running beside them need.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 @Suite(.enabled(if: RegistryCLIEnvironment.available, "needs the test registries: run scripts/test.sh (it starts them and sets IV_REGISTRY_*)"))
 struct PinCLITests {
     static let root = VerifyImageCLI.packageRoot
@@ -39,9 +31,9 @@ struct PinCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text.prefix(500))")
     }
 
-    /// The scan's findings (the scan itself runs off the cooperative pool).
+    /// The scan's findings.
     static func scan(_ dir: URL) async throws -> [[String: Any]] {
-        let result = try await offThePool { try VerifyImageCLI.run(["scan", "--output", "json", "--fail-on", "none", dir.path]) }
+        let result = try await VerifyImageCLI.run(["scan", "--output", "json", "--fail-on", "none", dir.path])
         return try json(result.out)["findings"] as? [[String: Any]] ?? []
     }
 
@@ -132,7 +124,7 @@ struct PinCLITests {
             if fm.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { originals[full] = fm.contents(atPath: full) }
         }
 
-        let pin = try await offThePool { try RegistryCLITests.run(["pin", "--output", "json", dir.path] + mirrors) }
+        let pin = try await RegistryCLITests.run(["pin", "--output", "json", dir.path] + mirrors)
         let report = try Self.json(pin.out)
         let results = report["results"] as? [[String: Any]] ?? []
         let problems = results.compactMap { $0["problem"] as? String }
@@ -168,7 +160,7 @@ struct PinCLITests {
 
         // Idempotent: a second pin changes nothing.
         let snapshot = originals.keys.map { ($0, fm.contents(atPath: $0)) }
-        let again = try await offThePool { try RegistryCLITests.run(["pin", "--output", "json", dir.path] + mirrors) }
+        let again = try await RegistryCLITests.run(["pin", "--output", "json", dir.path] + mirrors)
         let summary = try Self.json(again.out)["summary"] as? [String: Any]
         #expect(summary?["pinned"] as? Int == 0 && summary?["filesChanged"] as? Int == 0)
         for (path, data) in snapshot { #expect(fm.contents(atPath: path) == data, "\(path) changed on the second run") }
@@ -186,12 +178,12 @@ struct PinCLITests {
             real: {image: "\(Self.host)/demo/app-v1@\(real)"}
             elsewhere: {image: "\(Self.host)/demo/app-v1@\(otherRepository)"}
             """.utf8).write(to: file)
-        let result = try await offThePool { try RegistryCLITests.run(["scan", "--resolve", "--output", "json", file.path]) }
+        let result = try await RegistryCLITests.run(["scan", "--resolve", "--output", "json", file.path])
         let findings = try Self.json(result.out)["findings"] as? [[String: Any]] ?? []
         #expect(findings.map { $0["status"] as? String } == ["digest-not-found", "pinned", "digest-not-found"], "\(result.out)")
         #expect(result.status == 1)
         // Without --resolve the fake digest is still caught by its pattern, the other repository's digest is not.
-        let plain = try await offThePool { try RegistryCLITests.run(["scan", "--output", "json", file.path]) }
+        let plain = try await RegistryCLITests.run(["scan", "--output", "json", file.path])
         #expect((try Self.json(plain.out)["findings"] as? [[String: Any]] ?? []).map { $0["status"] as? String }
                 == ["placeholder-digest", "pinned", "pinned"])
     }
@@ -209,9 +201,7 @@ struct PinCLITests {
             """
         try Data(text.utf8).write(to: file)
         let key = Self.root.appendingPathComponent("testdata/images/keys/signer.pub").path
-        let pin = try await offThePool {
-            try RegistryCLITests.run(["pin", "--verify", "--key", key, "--insecure-ignore-tlog", "--output", "json", file.path])
-        }
+        let pin = try await RegistryCLITests.run(["pin", "--verify", "--key", key, "--insecure-ignore-tlog", "--output", "json", file.path])
         let results = try Self.json(pin.out)["results"] as? [[String: Any]] ?? []
         #expect(results.map { $0["problem"] as? String } == [nil, "verification_failed", "verification_failed"], "\(pin.out) \(pin.err)")
         #expect(pin.status == 1)
@@ -228,13 +218,13 @@ struct PinCLITests {
         let file = dir.appendingPathComponent("pod.yaml")
         let text = "image: \(down)/demo/app:v1\n"
         try Data(text.utf8).write(to: file)
-        let pin = try await offThePool { try RegistryCLITests.run(["pin", "--timeout", "10", file.path]) }
+        let pin = try await RegistryCLITests.run(["pin", "--timeout", "10", file.path])
         #expect(pin.status == 2, "\(pin.out) \(pin.err)")
         #expect(pin.out.contains("registry_undecided"))
         #expect(String(decoding: try Data(contentsOf: file), as: UTF8.self) == text)
         let digest = try RegistryCLITests.digest("app-v1")
         try Data("image: \(down)/demo/app@\(digest)\n".utf8).write(to: file)
-        let scan = try await offThePool { try RegistryCLITests.run(["scan", "--resolve", "--timeout", "10", file.path]) }
+        let scan = try await RegistryCLITests.run(["scan", "--resolve", "--timeout", "10", file.path])
         #expect(scan.status == 2, "\(scan.out) \(scan.err)")
     }
 }

@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 /// Runs the built `verify-image` (TestSupport's VerifyImageCLI).
-private func runVerifyImage(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let run = try VerifyImageCLI.run(arguments)
+private func runVerifyImage(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let run = try await VerifyImageCLI.run(arguments)
     return (run.status, run.out, run.err)
 }
 
@@ -12,8 +12,8 @@ private let pinnedHex = "e6693c20186f837fc393390135d8a598a96a833917917789d63766c
 
 @Suite("verify-image reference (end to end)")
 struct ReferenceCLITests {
-    @Test func textOutputForValidReferences() throws {
-        let r = try runVerifyImage(["reference", "ubuntu", "ghcr.io/org/app:v1@sha256:\(pinnedHex)", "localhost:5000/x"])
+    @Test func textOutputForValidReferences() async throws {
+        let r = try await runVerifyImage(["reference", "ubuntu", "ghcr.io/org/app:v1@sha256:\(pinnedHex)", "localhost:5000/x"])
         #expect(r.status == 0)
         #expect(r.stdout == """
             ubuntu => docker.io/library/ubuntu:latest  (not pinned by digest)
@@ -23,8 +23,8 @@ struct ReferenceCLITests {
             """)
     }
 
-    @Test func invalidReferencesExit64WithOneLineEach() throws {
-        let r = try runVerifyImage(["reference", "busybox", "Uppercase:tag", "repo@sha256:abc0123456789abcdef0123456789abcdef",
+    @Test func invalidReferencesExit64WithOneLineEach() async throws {
+        let r = try await runVerifyImage(["reference", "busybox", "Uppercase:tag", "repo@sha256:abc0123456789abcdef0123456789abcdef",
                                     "docker/Docker"])
         #expect(r.status == 64)
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -36,8 +36,8 @@ struct ReferenceCLITests {
         #expect(!r.stderr.contains("Fatal") && !r.stderr.contains("Stack"))
     }
 
-    @Test func jsonOutput() throws {
-        let r = try runVerifyImage(["reference", "--output", "json", "--", "redis:7", "library/redis@sha256:\(pinnedHex)", "-bad"])
+    @Test func jsonOutput() async throws {
+        let r = try await runVerifyImage(["reference", "--output", "json", "--", "redis:7", "library/redis@sha256:\(pinnedHex)", "-bad"])
         #expect(r.status == 64)
         let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(doc?["schemaVersion"] as? Int == 1)
@@ -63,8 +63,8 @@ struct ReferenceCLITests {
         #expect(refs[2]["name"] is NSNull)
     }
 
-    @Test func noArgumentsIsUsageError() throws {
-        let r = try runVerifyImage(["reference"])
+    @Test func noArgumentsIsUsageError() async throws {
+        let r = try await runVerifyImage(["reference"])
         #expect(r.status == 64)
     }
 }

@@ -27,10 +27,10 @@ struct RegistryCLITests {
     }
 
     /// Runs verify-image with a private cache folder (so every run talks to the registry) and no Docker config.
-    static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("iv-cli-cache-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: cache) }
-        let result = try VerifyImageCLI.run(arguments, environment: ["XDG_CACHE_HOME": cache.path,
+        let result = try await VerifyImageCLI.run(arguments, environment: ["XDG_CACHE_HOME": cache.path,
                                                                     "DOCKER_CONFIG": cache.appendingPathComponent("docker").path])
         return (result.status, result.out, result.err)
     }
@@ -56,11 +56,11 @@ struct RegistryCLITests {
     }
 
     @Test(arguments: Kind.allCases)
-    func cosignAndSkopeoSignedImagesPass(kind: Kind) throws {
+    func cosignAndSkopeoSignedImagesPass(kind: Kind) async throws {
         let (host, flags) = Self.flags(kind)
         for layout in ["app-v1", "app-v2", "oci11"] {
             let image = "\(host)/demo/\(layout)@\(try Self.digest(layout))"
-            let result = try Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--output", "json"] + flags)
+            let result = try await Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--output", "json"] + flags)
             #expect(result.status == 0, "\(kind) \(layout): \(result.out) \(result.err)")
             #expect(result.out.contains(#""decision":"pass""#) || result.out.contains(#""decision" : "pass""#), "\(result.out)")
         }
@@ -68,62 +68,62 @@ struct RegistryCLITests {
 
     @Test(arguments: [("unsigned", "no_signatures_found"), ("other", "no_matching_signature"),
                       ("replay", "no_matching_signature")])
-    func badImagesFailWithTheirReason(layout: String, reason: String) throws {
+    func badImagesFailWithTheirReason(layout: String, reason: String) async throws {
         for kind in [Kind.http, .tls, .auth] {
             let (host, flags) = Self.flags(kind)
             let image = "\(host)/demo/\(layout)@\(try Self.digest(layout))"
-            let result = try Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--output", "json"] + flags)
+            let result = try await Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--output", "json"] + flags)
             #expect(result.status == 1, "\(kind) \(layout): \(result.out) \(result.err)")
             #expect(Self.reasons(result.out).contains(reason), "\(kind) \(layout): \(result.out)")
         }
     }
 
-    @Test func attestationsOverTheRegistry() throws {
+    @Test func attestationsOverTheRegistry() async throws {
         let (host, flags) = Self.flags(.tls)
         let image = "\(host)/demo/app-v1@\(try Self.digest("app-v1"))"
-        let result = try Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--attestations",
+        let result = try await Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--attestations",
                                    "--type", "slsaprovenance"] + flags)
         #expect(result.status == 0, "\(result.out) \(result.err)")
     }
 
-    @Test func aTagResolvesButFailsTheGateUnlessAllowed() throws {
+    @Test func aTagResolvesButFailsTheGateUnlessAllowed() async throws {
         let (host, flags) = Self.flags(.http)
         let base = ["verify", "\(host)/demo/app-v1:latest", "--key", Self.key, "--insecure-ignore-tlog", "--output", "json"] + flags
-        let strict = try Self.run(base)
+        let strict = try await Self.run(base)
         #expect(strict.status == 1)
         #expect(Self.reasons(strict.out).contains("not_digest_pinned"))
         #expect(strict.out.contains(try Self.digest("app-v1")))
-        #expect(try Self.run(base + ["--allow-tags"]).status == 0)
+        #expect(try await Self.run(base + ["--allow-tags"]).status == 0)
     }
 
-    @Test func aStoppedRegistryIsIndeterminate() throws {
+    @Test func aStoppedRegistryIsIndeterminate() async throws {
         let host = Self.env["IV_REGISTRY_DOWN"] ?? "127.0.0.1:9"
-        let result = try Self.run(["verify", "\(host)/demo/app-v1@\(try Self.digest("app-v1"))", "--key", Self.key,
+        let result = try await Self.run(["verify", "\(host)/demo/app-v1@\(try Self.digest("app-v1"))", "--key", Self.key,
                                    "--insecure-ignore-tlog", "--output", "json"])
         #expect(result.status == 2, "\(result.out) \(result.err)")
         #expect(Self.reasons(result.out).contains("registry_unreachable"), "\(result.out)")
     }
 
-    @Test func missingCredentialsAreIndeterminateAndNeverPrintTheSecret() throws {
+    @Test func missingCredentialsAreIndeterminateAndNeverPrintTheSecret() async throws {
         let (host, _) = Self.flags(.auth)
         let image = "\(host)/demo/app-v1@\(try Self.digest("app-v1"))"
-        let anonymous = try Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--output", "json",
+        let anonymous = try await Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog", "--output", "json",
                                       "--registry-cacert", Self.env["IV_REGISTRY_CA"] ?? ""])
         #expect(anonymous.status == 2)
         #expect(Self.reasons(anonymous.out).contains("registry_unauthorized"), "\(anonymous.out)")
         let secret = "s3cret-\(UUID().uuidString)"
-        let wrong = try Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog",
+        let wrong = try await Self.run(["verify", image, "--key", Self.key, "--insecure-ignore-tlog",
                                   "--registry-cacert", Self.env["IV_REGISTRY_CA"] ?? "",
                                   "--registry-username", "tester", "--registry-password", secret])
         #expect(wrong.status == 2)
         #expect(!(wrong.out + wrong.err).contains(secret))
     }
 
-    @Test func untrustedTLSIsIndeterminateUnlessInsecureIsAllowed() throws {
+    @Test func untrustedTLSIsIndeterminateUnlessInsecureIsAllowed() async throws {
         let (host, _) = Self.flags(.tls)
         let image = "\(host)/demo/app-v1@\(try Self.digest("app-v1"))"
         let base = ["verify", image, "--key", Self.key, "--insecure-ignore-tlog"]
-        #expect(try Self.run(base).status == 2)
-        #expect(try Self.run(base + ["--allow-insecure-registry"]).status == 0)
+        #expect(try await Self.run(base).status == 2)
+        #expect(try await Self.run(base + ["--allow-insecure-registry"]).status == 0)
     }
 }

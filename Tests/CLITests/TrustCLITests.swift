@@ -45,8 +45,8 @@ import Testing
         }
     }
 
-    static func run(_ arguments: [String], cache: URL) throws -> VerifyImageCLI.Run {
-        try VerifyImageCLI.run(arguments, environment: ["XDG_CACHE_HOME": cache.path])
+    static func run(_ arguments: [String], cache: URL) async throws -> VerifyImageCLI.Run {
+        try await VerifyImageCLI.run(arguments, environment: ["XDG_CACHE_HOME": cache.path])
     }
 
     /// A real bundle logged in Rekor v1 (rekor.sigstore.dev) and the arguments that verify it.
@@ -57,7 +57,7 @@ import Testing
         VerifyBundleCLITests.s("sigstore-python/bundle_v3_github.whl"),
     ]
 
-    @Test func refreshedTrustedRootIsWhatVerificationUses() throws {
+    @Test func refreshedTrustedRootIsWhatVerificationUses() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("trust-e2e-\(UUID().uuidString)")
         let cache = work.appendingPathComponent("cache")
         let served = work.appendingPathComponent("served")
@@ -70,30 +70,30 @@ import Testing
         let url = "http://127.0.0.1:\(server.port)/repo"
 
         // Nothing fetched yet: the built-in root, and verification says so.
-        let before = try Self.run(["trust", "show"], cache: cache)
+        let before = try await Self.run(["trust", "show"], cache: cache)
         #expect(before.status == 0)
         #expect(before.out.contains("no trusted root was ever fetched"))
-        let embedded = try Self.run(Self.verifyBundle, cache: cache)
+        let embedded = try await Self.run(Self.verifyBundle, cache: cache)
         #expect(embedded.status == 0, "\(embedded.out)\(embedded.err)")
         #expect(embedded.err.contains("using the one built into this binary"))
 
         // State 1: the served trusted root has no Rekor v1 log, so the bundle's log entry has no trusted key.
-        let first = try Self.run(["trust", "update", "--tuf-url", url, "--tuf-root", Self.e2e.appendingPathComponent("root.json").path], cache: cache)
+        let first = try await Self.run(["trust", "update", "--tuf-url", url, "--tuf-root", Self.e2e.appendingPathComponent("root.json").path], cache: cache)
         #expect(first.status == 0, "\(first.out)\(first.err)")
         #expect(first.out.contains("TUF root:     version 1"))
-        let refused = try Self.run(Self.verifyBundle, cache: cache)
+        let refused = try await Self.run(Self.verifyBundle, cache: cache)
         #expect(refused.status == 1, "\(refused.out)\(refused.err)")
         #expect(!refused.err.contains("built into"))
 
         // State 2: root v2 (timestamp key rotated) and targets v2 add the Rekor v1 log back; the update needs no flags.
         try FileManager.default.removeItem(at: repository)
         try FileManager.default.createSymbolicLink(at: repository, withDestinationURL: Self.e2e.appendingPathComponent("state2"))
-        let second = try Self.run(["trust", "update"], cache: cache)
+        let second = try await Self.run(["trust", "update"], cache: cache)
         #expect(second.status == 0, "\(second.out)\(second.err)")
         #expect(second.out.contains("TUF root:     version 2"))
-        let passed = try Self.run(Self.verifyBundle, cache: cache)
+        let passed = try await Self.run(Self.verifyBundle, cache: cache)
         #expect(passed.status == 0, "\(passed.out)\(passed.err)")
-        let shown = try Self.run(["trust", "show", "--output", "json"], cache: cache)
+        let shown = try await Self.run(["trust", "show", "--output", "json"], cache: cache)
         #expect(shown.out.contains("\"rootVersion\" : 2"))
 
         // The repository goes away and the cache's metadata expires: indeterminate (exit 2), never a silent pass.
@@ -103,15 +103,15 @@ import Testing
         state["fetchedAt"] = "2020-01-01T00:00:00Z"
         state["expires"] = "2020-01-02T00:00:00Z"
         try JSONSerialization.data(withJSONObject: state).write(to: stateFile)
-        let expired = try Self.run(Self.verifyBundle + ["--output", "json"], cache: cache)
+        let expired = try await Self.run(Self.verifyBundle + ["--output", "json"], cache: cache)
         #expect(expired.status == 2, "\(expired.out)\(expired.err)")
         #expect(expired.out.contains("trusted_root_expired"))
     }
 
-    @Test func updateOfAPrivateRepositoryNeedsItsRoot() throws {
+    @Test func updateOfAPrivateRepositoryNeedsItsRoot() async throws {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("trust-usage-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: cache) }
-        let result = try Self.run(["trust", "update", "--tuf-url", "http://127.0.0.1:9/repo"], cache: cache)
+        let result = try await Self.run(["trust", "update", "--tuf-url", "http://127.0.0.1:9/repo"], cache: cache)
         #expect(result.status == 64)
         #expect(result.err.contains("--tuf-root"))
     }

@@ -13,10 +13,10 @@ import Testing
 
     static var cases: [String] { PackagePaths.subdirectories(of: conformance) }
 
-    static func run(_ arguments: [String]) throws -> VerifyImageCLI.Run { try VerifyImageCLI.run(arguments) }
+    static func run(_ arguments: [String]) async throws -> VerifyImageCLI.Run { try await VerifyImageCLI.run(arguments) }
 
     /// The arguments the conformance suite passes for a case (test/client.py `BundleMaterials.from_dir`).
-    static func conformanceArguments(_ name: String, digestMode: Bool) throws -> [String] {
+    static func conformanceArguments(_ name: String, digestMode: Bool) async throws -> [String] {
         let folder = conformance.appendingPathComponent(name)
         func file(_ leaf: String) -> String? {
             let path = folder.appendingPathComponent(leaf).path
@@ -35,7 +35,7 @@ import Testing
         }
         if let root = file("trusted_root.json") { arguments += ["--trusted-root", root] }
         if digestMode {
-            arguments.append(try sha256Digest(of: artifact))
+            arguments.append(try await sha256Digest(of: artifact))
         } else {
             arguments.append(artifact)
         }
@@ -43,8 +43,8 @@ import Testing
     }
 
     /// `sha256:<hex>` of a file, from the CLI's own `digest` command.
-    static func sha256Digest(of path: String) throws -> String {
-        let result = try run(["digest", path])
+    static func sha256Digest(of path: String) async throws -> String {
+        let result = try await run(["digest", path])
         guard result.status == 0, let digest = result.out.split(separator: " ").first, digest.hasPrefix("sha256:") else {
             throw CLIError(message: "verify-image digest \(path) failed: \(result.err)")
         }
@@ -54,8 +54,8 @@ import Testing
     struct CLIError: Error { let message: String }
 
     @Test(arguments: cases, [false, true])
-    func conformanceCase(_ name: String, digestMode: Bool) throws {
-        let result = try Self.run(Self.conformanceArguments(name, digestMode: digestMode))
+    func conformanceCase(_ name: String, digestMode: Bool) async throws {
+        let result = try await Self.run(await Self.conformanceArguments(name, digestMode: digestMode))
         let mode = digestMode ? "DIGEST" : "PATH"
         if name.hasSuffix("fail") {
             #expect(result.status != 0, "[\(mode)-\(name)] must fail but exited 0:\n\(result.out)")
@@ -196,8 +196,8 @@ import Testing
     ]
 
     @Test(arguments: realBundles)
-    func realBundle(_ testCase: Case) throws {
-        let result = try Self.run(["verify-bundle"] + testCase.arguments)
+    func realBundle(_ testCase: Case) async throws {
+        let result = try await Self.run(["verify-bundle"] + testCase.arguments)
         if testCase.passes {
             #expect(result.status == 0, "\(testCase.name): exit \(result.status)\n\(result.out)\(result.err)")
         } else {
@@ -205,15 +205,15 @@ import Testing
         }
     }
 
-    @Test func aCheckpointSignedUnderAnotherNameFailsNamingTheFix() throws {
+    @Test func aCheckpointSignedUnderAnotherNameFailsNamingTheFix() async throws {
         let arguments = ["verify-bundle", "--output", "json", "--trusted-root", Self.s("sigstore-go/scaffolding.json"),
                          "--bundle", Self.s("sigstore-go/othername.sigstore.json"), "--certificate-identity", "foo!oidc.local",
                          "--certificate-oidc-issuer", "http://oidc.local:8080",
                          "sha256:bc103b4a84971ef6459b294a2b98568a2bfb72cded09d4acd1e16366a401f95b"]
-        let refused = try Self.run(arguments)
+        let refused = try await Self.run(arguments)
         #expect(refused.status == 1, "\(refused.out)\(refused.err)")
         #expect(refused.out.contains("checkpoint_invalid") && refused.out.contains("--tlog-checkpoint-name"), "\(refused.out)")
-        let unknownLog = try Self.run(arguments.dropLast() + ["--tlog-checkpoint-name", "https://rekor.example.test=name",
+        let unknownLog = try await Self.run(arguments.dropLast() + ["--tlog-checkpoint-name", "https://rekor.example.test=name",
                                                                arguments.last!])
         #expect(unknownLog.status == 64, "\(unknownLog.out)\(unknownLog.err)")
         #expect((unknownLog.out + unknownLog.err).contains("not a transparency log of the trusted root"),
@@ -222,8 +222,8 @@ import Testing
 
     // MARK: Output contract
 
-    @Test func jsonOutputOfAPass() throws {
-        let result = try Self.run(["verify-bundle", "--output", "json", "--bundle",
+    @Test func jsonOutputOfAPass() async throws {
+        let result = try await Self.run(["verify-bundle", "--output", "json", "--bundle",
                                    Self.s("sigstore-python/bundle_v3_github.whl.sigstore"), "--certificate-identity",
                                    Self.githubIdentity, "--certificate-oidc-issuer", Self.defaultIssuer,
                                    Self.s("sigstore-python/bundle_v3_github.whl")])
@@ -246,8 +246,8 @@ import Testing
         }
     }
 
-    @Test func jsonOutputOfAFailureNamesCheckAndReason() throws {
-        let result = try Self.run(["verify-bundle", "--output", "json", "--bundle",
+    @Test func jsonOutputOfAFailureNamesCheckAndReason() async throws {
+        let result = try await Self.run(["verify-bundle", "--output", "json", "--bundle",
                                    Self.s("sigstore-python/bundle_v3_github.whl.sigstore"), "--certificate-identity",
                                    "https://example.com/other", "--certificate-oidc-issuer", Self.defaultIssuer,
                                    Self.s("sigstore-python/bundle_v3_github.whl")])
@@ -261,8 +261,8 @@ import Testing
         #expect(failed.last?["reason"] as? String == "identity_mismatch")
     }
 
-    @Test func textOutputOfAFailure() throws {
-        let result = try Self.run(["verify-bundle", "--bundle", Self.s("sigstore-python/bundle_v3_github.whl.sigstore"),
+    @Test func textOutputOfAFailure() async throws {
+        let result = try await Self.run(["verify-bundle", "--bundle", Self.s("sigstore-python/bundle_v3_github.whl.sigstore"),
                                    "--certificate-identity", Self.githubIdentity, "--certificate-oidc-issuer", "https://accounts.google.com",
                                    Self.s("sigstore-python/bundle_v3_github.whl")])
         #expect(result.status == 1)
@@ -277,19 +277,19 @@ import Testing
         ["verify-bundle", "--bundle", "x.json", "--certificate-identity", "i", "--certificate-oidc-issuer", "u", "--output", "yaml", "a.txt"],
         ["verify-bundle", "--certificate-identity", "i", "--certificate-oidc-issuer", "u", "a.txt"],  // no bundle
     ])
-    func usageErrors(_ arguments: [String]) throws {
-        #expect(try Self.run(arguments).status == 64)
+    func usageErrors(_ arguments: [String]) async throws {
+        #expect(try await Self.run(arguments).status == 64)
     }
 
-    @Test func missingArtifactIsAUsageError() throws {
-        let result = try Self.run(["verify-bundle", "--bundle", Self.s("sigstore-python/bundle_v3_github.whl.sigstore"),
+    @Test func missingArtifactIsAUsageError() async throws {
+        let result = try await Self.run(["verify-bundle", "--bundle", Self.s("sigstore-python/bundle_v3_github.whl.sigstore"),
                                    "--certificate-identity", Self.githubIdentity, "--certificate-oidc-issuer", Self.defaultIssuer,
                                    "/nonexistent/file"])
         #expect(result.status == 64)
     }
 
-    @Test func missingBundleIsAUsageError() throws {
-        let result = try Self.run(["verify-bundle", "--bundle", "/nonexistent/bundle.sigstore.json",
+    @Test func missingBundleIsAUsageError() async throws {
+        let result = try await Self.run(["verify-bundle", "--bundle", "/nonexistent/bundle.sigstore.json",
                                    "--certificate-identity", Self.githubIdentity, "--certificate-oidc-issuer", Self.defaultIssuer,
                                    Self.s("sigstore-python/bundle_v3_github.whl.sigstore")])
         #expect(result.status == 64)

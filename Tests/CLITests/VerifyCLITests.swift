@@ -17,13 +17,13 @@ struct VerifyCLITests {
 
     static func image(_ name: String) -> String { "127.0.0.1:5077/demo/\(name)@\(digests[name] ?? "missing")" }
 
-    static func verify(_ layout: String, _ extra: [String] = []) throws -> VerifyImageCLI.Run {
-        try VerifyImageCLI.run(["--layout", "testdata/images/layouts/\(layout)", "--key", "keys/fixture-signer.pub",
+    static func verify(_ layout: String, _ extra: [String] = []) async throws -> VerifyImageCLI.Run {
+        try await VerifyImageCLI.run(["--layout", "testdata/images/layouts/\(layout)", "--key", "keys/fixture-signer.pub",
                                 "--insecure-ignore-tlog"] + extra + [image(layout)])
     }
 
-    @Test func theREADMEExamplePasses() throws {
-        let run = try VerifyImageCLI.run(["verify", "--layout", "testdata/images/layouts/app-v1", "--key",
+    @Test func theREADMEExamplePasses() async throws {
+        let run = try await VerifyImageCLI.run(["verify", "--layout", "testdata/images/layouts/app-v1", "--key",
                                           "keys/fixture-signer.pub", "--insecure-ignore-tlog", Self.image("app-v1")])
         #expect(run.status == 0, "\(run.out)\(run.err)")
         #expect(run.out.hasPrefix("Verification for \(Self.image("app-v1")) --\n"))
@@ -33,13 +33,13 @@ struct VerifyCLITests {
 
     @Test(arguments: [("app-v1", Int32(0)), ("app-v2", 0), ("oci11", 0), ("multi", 0),
                       ("unsigned", 1), ("other", 1), ("replay", 1)])
-    func exitStatusFollowsTheVerdict(_ layout: String, _ status: Int32) throws {
-        let run = try Self.verify(layout)
+    func exitStatusFollowsTheVerdict(_ layout: String, _ status: Int32) async throws {
+        let run = try await Self.verify(layout)
         #expect(run.status == status, "\(run.out)\(run.err)")
     }
 
-    @Test func jsonFollowsTheContract() throws {
-        let run = try Self.verify("replay", ["--output", "json"])
+    @Test func jsonFollowsTheContract() async throws {
+        let run = try await Self.verify("replay", ["--output", "json"])
         #expect(run.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
         #expect(object["schemaVersion"] as? Int == 1)
@@ -53,8 +53,8 @@ struct VerifyCLITests {
         #expect(failed.first?["reason"] as? String == "payload_digest_mismatch")
     }
 
-    @Test func severalImagesCombineFailClosed() throws {
-        let run = try VerifyImageCLI.run(["--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub",
+    @Test func severalImagesCombineFailClosed() async throws {
+        let run = try await VerifyImageCLI.run(["--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub",
                                           "--insecure-ignore-tlog", "--output", "json", Self.image("app-v1"),
                                           "127.0.0.1:5077/demo/app-v1@sha256:" + String(repeating: "0", count: 64)])
         #expect(run.status == 1)
@@ -64,40 +64,40 @@ struct VerifyCLITests {
         #expect((subjects[1]["reasons"] as? [String])?.first == "image_not_found")
     }
 
-    @Test func attestationsAndAnnotations() throws {
-        #expect(try Self.verify("app-v1", ["--attestations", "--type", "slsaprovenance"]).status == 0)
-        #expect(try Self.verify("app-v1", ["--attestations", "--type", "spdx"]).status == 1)
-        #expect(try Self.verify("bundled", ["--attestations", "--type", "slsaprovenance"]).status == 0)
-        #expect(try Self.verify("app-v1", ["-a", "env=prod"]).status == 0)
-        let wrong = try Self.verify("app-v1", ["-a", "env=dev"])
+    @Test func attestationsAndAnnotations() async throws {
+        #expect(try await Self.verify("app-v1", ["--attestations", "--type", "slsaprovenance"]).status == 0)
+        #expect(try await Self.verify("app-v1", ["--attestations", "--type", "spdx"]).status == 1)
+        #expect(try await Self.verify("bundled", ["--attestations", "--type", "slsaprovenance"]).status == 0)
+        #expect(try await Self.verify("app-v1", ["-a", "env=prod"]).status == 0)
+        let wrong = try await Self.verify("app-v1", ["-a", "env=dev"])
         #expect(wrong.status == 1)
         #expect(wrong.out.contains("annotation_mismatch"))
     }
 
-    @Test func aPrivateCAVerifiesByIdentity() throws {
+    @Test func aPrivateCAVerifiesByIdentity() async throws {
         let base = ["--layout", "testdata/images/layouts/pki", "--certificate-chain", "testdata/images/keys/pki-chain.pem",
                     "--insecure-ignore-tlog", "--insecure-ignore-sct"]
-        let good = try VerifyImageCLI.run(base + ["--certificate-identity", "release@example.com", Self.image("pki")])
+        let good = try await VerifyImageCLI.run(base + ["--certificate-identity", "release@example.com", Self.image("pki")])
         #expect(good.status == 0, "\(good.out)\(good.err)")
         #expect(good.out.contains("identity release@example.com"))
-        let wrong = try VerifyImageCLI.run(base + ["--certificate-identity", "mallory@example.com", Self.image("pki")])
+        let wrong = try await VerifyImageCLI.run(base + ["--certificate-identity", "mallory@example.com", Self.image("pki")])
         #expect(wrong.status == 1)
         #expect(wrong.out.contains("identity_mismatch"))
     }
 
-    @Test func platformSelectsAChildOfTheIndex() throws {
-        let run = try Self.verify("multi", ["--platform", "linux/arm64"])
+    @Test func platformSelectsAChildOfTheIndex() async throws {
+        let run = try await Self.verify("multi", ["--platform", "linux/arm64"])
         #expect(run.status == 1)
         #expect(run.out.contains("is signed, but the platform manifest"))
     }
 
-    @Test func aTagFailsTheGateButIsResolved() throws {
+    @Test func aTagFailsTheGateButIsResolved() async throws {
         let base = ["--layout", "testdata/images/layouts/oci11", "--key", "keys/fixture-signer.pub", "--insecure-ignore-tlog"]
-        let run = try VerifyImageCLI.run(base + ["127.0.0.1:5077/demo/oci11:latest"])
+        let run = try await VerifyImageCLI.run(base + ["127.0.0.1:5077/demo/oci11:latest"])
         #expect(run.status == 1)
         #expect(run.out.contains("not_digest_pinned"))
         #expect(run.out.contains(Self.digests["oci11"] ?? "missing"))
-        #expect(try VerifyImageCLI.run(base + ["--allow-tags", "127.0.0.1:5077/demo/oci11:latest"]).status == 0)
+        #expect(try await VerifyImageCLI.run(base + ["--allow-tags", "127.0.0.1:5077/demo/oci11:latest"]).status == 0)
     }
 
     @Test(arguments: [
@@ -109,32 +109,32 @@ struct VerifyCLITests {
         ["--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub", "--type", "spdx", "x@sha256:00"],
         ["--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub", "--platform", "nope", "x@sha256:00"],
     ])
-    func unusableArgumentsExit64WithOneLine(_ arguments: [String]) throws {
-        let run = try VerifyImageCLI.run(arguments)
+    func unusableArgumentsExit64WithOneLine(_ arguments: [String]) async throws {
+        let run = try await VerifyImageCLI.run(arguments)
         #expect(run.status == 64, "\(arguments): \(run.out)\(run.err)")
         #expect(run.err.hasPrefix("Error: "), "\(run.err)")
         #expect(!run.err.contains("Fatal error"))
     }
 
-    @Test func anInvalidReferenceFailsWithItsReason() throws {
-        let run = try VerifyImageCLI.run(["--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub",
+    @Test func anInvalidReferenceFailsWithItsReason() async throws {
+        let run = try await VerifyImageCLI.run(["--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub",
                                           "--insecure-ignore-tlog", "Not/Valid@@"])
         #expect(run.status == 1)
         #expect(run.out.contains("invalid_reference"))
     }
 
-    @Test func scanVerifyJoinsSignatureVerdictsToPinnedImages() throws {
+    @Test func scanVerifyJoinsSignatureVerdictsToPinnedImages() async throws {
         let base = ["scan", "--verify", "--layout", "testdata/images/layouts/app-v1", "--key", "keys/fixture-signer.pub",
                     "--insecure-ignore-tlog", "testdata/scan/verify/deployment.yaml"]
-        let run = try VerifyImageCLI.run(base)
+        let run = try await VerifyImageCLI.run(base)
         #expect(run.status == 1)
         #expect(run.out.contains("signatures: 2 verified, 1 failed, 0 indeterminate"), "\(run.out)")
-        let json = try VerifyImageCLI.run(base + ["--output", "json", "--fail-on", "none"])
+        let json = try await VerifyImageCLI.run(base + ["--output", "json", "--fail-on", "none"])
         #expect(json.status == 1)   // the tag no longer fails, the unverifiable pinned image still does
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
         let summary = try #require(object["summary"] as? [String: Any])
         #expect(summary["verification"] as? [String: Int] == ["pass": 2, "fail": 1, "indeterminate": 0])
         // Without a signer, --verify is a usage error.
-        #expect(try VerifyImageCLI.run(["scan", "--verify", "testdata/scan/verify/deployment.yaml"]).status == 64)
+        #expect(try await VerifyImageCLI.run(["scan", "--verify", "testdata/scan/verify/deployment.yaml"]).status == 64)
     }
 }

@@ -53,10 +53,10 @@ import Testing
         #expect(verdict.messages.contains { $0.contains("no legacy tag") && $0.contains("referrer") }, "\(verdict.messages)")
     }
 
-    @Test func theCLIExitsOneForAnImagePinnedBySha512() throws {
+    @Test func theCLIExitsOneForAnImagePinnedBySha512() async throws {
         let (root, digest, cleanup) = try Self.sha512Layout()
         defer { cleanup() }
-        let run = try VerifyImageCLI.run(["verify", "--layout", root.appendingPathComponent("app-v1").path,
+        let run = try await VerifyImageCLI.run(["verify", "--layout", root.appendingPathComponent("app-v1").path,
                                           "--key", imagesDir.appendingPathComponent("keys/signer.pub").path,
                                           "--insecure-ignore-tlog", "--output", "json",
                                           "127.0.0.1:5077/demo/app-v1@\(digest)"])

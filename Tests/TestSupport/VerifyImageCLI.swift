@@ -41,8 +41,26 @@ public enum VerifyImageCLI {
 
     /// Runs `verify-image ARGUMENTS` in the package root, feeding `stdin` (empty when nil), with `environment` added
     /// to this process's. Standard error goes to a file so neither stream can fill up and block the child while the
-    /// other is read.
-    public static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// other is read. The wait for the child happens off Swift's cooperative pool (``offThePool(_:)``), and at most
+    /// one child per core runs at a time (``children``).
+    public static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws -> Run {
+        await children.acquire()
+        do {
+            let run = try await offThePool { try runBlocking(arguments, stdin: stdin, environment: environment) }
+            await children.release()
+            return run
+        } catch {
+            await children.release()
+            throw error
+        }
+    }
+
+    /// Children running at once: one per core. Each is CPU-bound, and the end-to-end suites start dozens together;
+    /// unbounded, they ran all at once and (many times slower under ThreadSanitizer) missed their own registry time
+    /// limits (a 5 s TLS probe). Waiting for a slot holds no thread.
+    static let children = Slots(limit: ProcessInfo.processInfo.activeProcessorCount)
+
+    private static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]) throws -> Run {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
