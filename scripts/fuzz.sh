@@ -43,7 +43,7 @@ build() {
   echo "fuzz.sh: building the harnesses (Fuzzing/, libFuzzer + ASan)" >&2
   mkdir -p "$work"
   local noise=(-e "ld.gold: warning: Cannot export local symbol" -e "which are unhandled; explicitly declare" -e "/.build/checkouts/")
-  if ! nice -n 19 swift build --package-path Fuzzing --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address "$@" \
+  if ! nice -n 19 swift build --package-path Fuzzing --disable-build-manifest-caching --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address "$@" \
       >"$work/build.log" 2>&1; then
     grep -v "${noise[@]}" "$work/build.log" >&2 || true
     echo "fuzz.sh: the harness build failed" >&2
