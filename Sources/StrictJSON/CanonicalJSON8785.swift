@@ -39,8 +39,14 @@ extension JSONValue {
 
     /// ECMAScript JSON string escaping (RFC 8785 §3.2.2.2).
     static func writeRFC8785String(_ value: String, into out: inout [UInt8]) {
-        let hexDigits = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
+        // Most strings (base64, hex, names) need no escape: copied at once.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let hexDigits = Array("0123456789abcdef".utf8)
         for byte in value.utf8 {
             switch byte {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
