@@ -71,7 +71,9 @@ struct RegistryAuthenticator: Sendable {
     func credentials(_ state: RegistryHostState, for domain: String) async throws -> RegistryCredentials? {
         if let explicitCredentials { return explicitCredentials }
         guard let credentialStore else { return nil }
-        return try await state.credentials(for: domain) { try credentialStore.credentials(for: domain) }
+        return try await state.credentials(for: domain) {
+            try await onThreadOfItsOwn { try credentialStore.credentials(for: domain) }
+        }
     }
 
     /// The `Authorization` value for a pull of `repository` under the host's current challenge (nil: none).
@@ -183,5 +185,14 @@ struct RegistryAuthenticator: Sendable {
                                 location: RegistryTransport.redact(url))
         }
         return response
+    }
+}
+
+/// Runs blocking work on a thread of its own and awaits its result. A credential helper is a child process that may
+/// take up to its timeout (10 s); waited for on Swift's cooperative pool (one thread per core), it would stall every
+/// other request of the process meanwhile — in `verify-image serve`, every admission request.
+func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

@@ -9,7 +9,7 @@ actor RegistryHostState {
     var challenge: AuthChallenge = .none
     private var tokens: [String: (token: String, expires: NIODeadline)] = [:]
     private var tokenRequests: [String: Task<String, any Error>] = [:]
-    private var credentials: [String: Result<RegistryCredentials?, any Error>] = [:]
+    private var credentials: [String: Task<RegistryCredentials?, any Error>] = [:]
     private var probe: Task<(String, AuthChallenge), any Error>?
     private var probeFailure: (error: any Error, until: NIODeadline)?
     /// Set once the registry answered 404 to the referrers API (it has none).
@@ -111,12 +111,14 @@ actor RegistryHostState {
 
     private func store(_ token: String, scope: String, expires: NIODeadline) { tokens[scope] = (token, expires) }
 
-    /// The credentials for `domain`, looked up once (a credential helper is a process start).
-    func credentials(for domain: String, lookUp: () throws -> RegistryCredentials?) throws -> RegistryCredentials? {
-        if let known = credentials[domain] { return try known.get() }
-        let result = Result { try lookUp() }
-        credentials[domain] = result
-        return try result.get()
+    /// The credentials for `domain`, looked up once: concurrent callers wait for the same lookup (a credential helper
+    /// is a process start).
+    func credentials(for domain: String,
+                     lookUp: @escaping @Sendable () async throws -> RegistryCredentials?) async throws -> RegistryCredentials? {
+        if let known = credentials[domain] { return try await known.value }
+        let lookup = Task { try await lookUp() }
+        credentials[domain] = lookup
+        return try await lookup.value
     }
 }
 

@@ -251,6 +251,40 @@ struct RemoteRegistryIntegrationTests {
         return (store, dir)
     }
 
+    /// A credential helper is waited for on a thread of its own: with more slow helpers running than the cooperative
+    /// pool has threads, other work of the process still runs at once (it waited for the helpers before).
+    @Test func aSlowCredentialHelperHoldsNoThreadOfTheCooperativePool() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docker-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(#"{"credsStore": "ivslow"}"#.utf8).write(to: dir.appendingPathComponent("config.json"))
+        let helper = dir.appendingPathComponent("docker-credential-ivslow")
+        try Data("#!/bin/sh\nread -r server\nsleep 2\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"u\",\"Secret\":\"s\"}' \"$server\"\n".utf8)
+            .write(to: helper)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helper.path)
+        var store = DockerCredentialStore(directory: dir.path)
+        store.helperDirectories = [dir.path]
+        let source = try RemoteRegistry(options: TestRegistries.options { $0.credentialStore = store })
+        let hosts = (0...ProcessInfo.processInfo.activeProcessorCount).map { "slow\($0).example:5000" }
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let lookedUp = withThrowingTaskGroup(of: RegistryCredentials?.self) { group in
+            for host in hosts {
+                group.addTask {
+                    let state = await source.transport.hosts.state(for: host)
+                    return try await source.authenticator.credentials(state, for: host)
+                }
+            }
+            return try await group.reduce(into: [RegistryCredentials?]()) { $0.append($1) }
+        }
+        try await Task.sleep(for: .milliseconds(300))   // resumes on the pool: needs a free thread
+        let waited = clock.now - start
+        let found = try await lookedUp
+        #expect(waited < .seconds(1.5), "a 0.3 s sleep took \(waited) while \(hosts.count) helpers ran")
+        #expect(found.count == hosts.count && found.allSatisfy { $0?.username == "u" })
+        #expect(clock.now - start >= .seconds(2))
+    }
+
     @Test func credentialHelpers() async throws {
         let digest = try TestRegistries.imageDigest("app-v2")
         // credHelpers[host] with a username and password, against the TLS + basic-auth registry.
